@@ -1,0 +1,80 @@
+// `qrsweep train`: trains one configuration, one line per epoch, and says why it stopped.
+#include <cstdio>
+#include <fstream>
+
+#include "command.h"
+#include "qrsweep/backend.h"
+#include "qrsweep/train_config.h"
+#include "qrsweep/trainer.h"
+
+namespace qrsweep::cli {
+namespace {
+
+struct TrainArgs {
+  std::string config, init, save, log_steps, backend = "auto", data_dir;
+  bool no_shuffle = false, no_dropout = false;
+  int64_t steps = -1;
+  int threads = 0;
+};
+
+void run_train(const TrainArgs& a) {
+  TrainConfig tc = parse_train_config(a.config);
+  if (!a.data_dir.empty()) tc.data.dir = a.data_dir;
+  DataSplits data = load_data(tc.data);
+  BackendOptions bo;
+  bo.threads = a.threads;
+  auto backend = make_backend(a.backend, bo);
+  DatasetView fit = data.fit(), val = data.val();
+  const TrialConfig& cfg = tc.trial;
+  std::printf("qrsweep train: %s on %s (%d training rows, %d validation rows)\n",
+              a.config.c_str(), backend->device().c_str(), fit.n, val.n);
+  auto session = backend->open(cfg, fit);
+  if (!a.init.empty()) session->set_weights(load_safetensors(a.init));
+
+  std::vector<double> step_losses;
+  TrainOptions opt;
+  opt.shuffle = !a.no_shuffle;
+  opt.dropout = !a.no_dropout;
+  opt.max_steps = a.steps;
+  if (!a.log_steps.empty()) opt.step_losses = &step_losses;
+  opt.on_epoch = [&](const EpochMetrics& m) {
+    std::printf("epoch %3d/%d  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2f s\n",
+                m.epoch, cfg.max_epochs, m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds);
+    std::fflush(stdout);
+  };
+  TrialResult r = train_trial(*session, cfg, fit, val, opt);
+  std::printf("stopped: %s after %zu epochs (%lld steps, %.1f s)\n", stop_reason_name(r.reason),
+              r.history.size(), static_cast<long long>(r.steps), r.seconds);
+  std::printf("min val loss %.5f at epoch %d; max val accuracy %.4f at epoch %d\n", r.min_val_loss,
+              r.min_val_loss_epoch, r.max_val_accuracy, r.max_val_accuracy_epoch);
+  if (!a.log_steps.empty()) {
+    std::ofstream f(a.log_steps);
+    for (size_t i = 0; i < step_losses.size(); ++i) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%zu %.9g\n", i + 1, step_losses[i]);
+      f << line;
+    }
+    if (!f) throw Error("cannot write --log-steps file " + a.log_steps);
+  }
+  if (!a.save.empty()) save_safetensors(a.save, session->weights());
+}
+
+Registrar reg("train", "Train one configuration (a TOML file of one trial's keys)", 10,
+              [](CLI::App& sub) {
+                auto a = std::make_shared<TrainArgs>();
+                sub.add_option("--config", a->config, "Trial config file (TOML)")->required();
+                sub.add_option("--backend", a->backend, "cpu, cuda or auto")
+                    ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+                sub.add_option("--data", a->data_dir, "Directory of IDX files (overrides [data].dir)");
+                sub.add_option("--threads", a->threads, "CPU threads (0: all cores)");
+                sub.add_option("--init", a->init, "Start from these weights (safetensors)");
+                sub.add_flag("--no-shuffle", a->no_shuffle, "Keep the data order every epoch");
+                sub.add_flag("--no-dropout", a->no_dropout, "Turn dropout layers off");
+                sub.add_option("--steps", a->steps, "Stop after this many optimizer steps");
+                sub.add_option("--save", a->save, "Write the final weights (safetensors)");
+                sub.add_option("--log-steps", a->log_steps, "Write every step's batch loss");
+                sub.callback([a] { run_train(*a); });
+              });
+
+}  // namespace
+}  // namespace qrsweep::cli

@@ -1,0 +1,30 @@
+// The CLI's subcommand registry: each cmd_<name>.cpp registers itself with a static
+// Registrar, so adding a command touches only its own file.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace qrsweep::cli {
+
+// Builds the subcommand's options and its callback on `sub`. The callback throws
+// qrsweep errors; main() maps them to exit codes (config 2, data 3, other 1).
+using CommandSetup = std::function<void(CLI::App& sub)>;
+
+struct CommandInfo {
+  std::string name;
+  std::string help;
+  int order;  // position in --help
+  CommandSetup setup;
+};
+
+std::vector<CommandInfo>& command_registry();
+
+struct Registrar {
+  Registrar(std::string name, std::string help, int order, CommandSetup setup) {
+    command_registry().push_back({std::move(name), std::move(help), order, std::move(setup)});
+  }
+};
+
+}  // namespace qrsweep::cli

@@ -1,0 +1,126 @@
+// The epoch loop shared by every backend: permutations, validation, early stopping and
+// the history (SPEC 2 EPOCH/STOP).
+#include "qrsweep/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "qrsweep/philox.h"
+
+namespace qrsweep {
+
+bool EarlyStopping::update(double val_loss) {
+  if (val_loss < best_) {  // false for NaN: NaN never improves
+    best_ = val_loss;
+    wait_ = 0;
+  } else {
+    ++wait_;
+  }
+  return wait_ >= patience_;
+}
+
+std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t epoch, int n) {
+  std::vector<uint32_t> p(n);
+  std::iota(p.begin(), p.end(), 0u);
+  PhiloxStream s{seed, trial, purpose_word(Purpose::kPermute, epoch)};
+  uint64_t w = 0;
+  for (int i = n - 1; i > 0; --i) {
+    uint32_t j = below(s.word(w++), static_cast<uint32_t>(i + 1));
+    std::swap(p[i], p[j]);
+  }
+  return p;
+}
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::kEarlyStopping: return "early stopping";
+    case StopReason::kMaxEpochs: return "max epochs";
+    case StopReason::kDiverged: return "diverged";
+    case StopReason::kStepLimit: return "step limit";
+    case StopReason::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+
+void summarize_history(TrialResult& r) {
+  r.min_val_loss = std::numeric_limits<double>::quiet_NaN();
+  r.max_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  r.min_val_loss_epoch = r.max_val_accuracy_epoch = 0;
+  for (const auto& m : r.history) {
+    if (!std::isnan(m.val_loss) && (r.min_val_loss_epoch == 0 || m.val_loss < r.min_val_loss)) {
+      r.min_val_loss = m.val_loss;
+      r.min_val_loss_epoch = m.epoch;
+    }
+    if (!std::isnan(m.val_accuracy) &&
+        (r.max_val_accuracy_epoch == 0 || m.val_accuracy > r.max_val_accuracy)) {
+      r.max_val_accuracy = m.val_accuracy;
+      r.max_val_accuracy_epoch = m.epoch;
+    }
+  }
+}
+
+TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const DatasetView& train,
+                        const DatasetView& val, const TrainOptions& opt) {
+  using clock = std::chrono::steady_clock;
+  TrialResult r;
+  const auto t0 = clock::now();
+  EarlyStopping stopper(cfg.patience);
+  const int epochs = opt.fixed_epochs > 0 ? opt.fixed_epochs : cfg.max_epochs;
+  std::vector<uint32_t> identity;
+  if (!opt.shuffle) {
+    identity.resize(train.n);
+    std::iota(identity.begin(), identity.end(), 0u);
+  }
+  r.reason = StopReason::kMaxEpochs;
+  for (int e = 1; e <= epochs; ++e) {
+    if (opt.should_stop && opt.should_stop()) {
+      r.reason = StopReason::kInterrupted;
+      break;
+    }
+    const auto te = clock::now();
+    std::vector<uint32_t> perm;
+    if (opt.shuffle)
+      perm = epoch_permutation(cfg.seed, static_cast<uint32_t>(cfg.index),
+                               static_cast<uint32_t>(e - 1), train.n);
+    EpochRequest req;
+    req.order = opt.shuffle ? perm.data() : identity.data();
+    req.first_step = r.steps;
+    req.max_steps = opt.max_steps >= 0 ? opt.max_steps - r.steps : -1;
+    req.dropout = opt.dropout;
+    req.step_losses = opt.step_losses;
+    PassStats tr = session.train_epoch(req);
+    r.steps += tr.steps;
+    EpochMetrics m;
+    m.epoch = e;
+    m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");
+    m.accuracy = tr.samples ? double(tr.correct) / tr.samples : std::nan("");
+    if (opt.validate && val.n > 0) {
+      PassStats v = session.evaluate(val);
+      m.val_loss = v.loss_sum / v.samples;
+      m.val_accuracy = double(v.correct) / v.samples;
+    } else {
+      m.val_loss = m.val_accuracy = std::nan("");
+    }
+    m.seconds = std::chrono::duration<double>(clock::now() - te).count();
+    r.history.push_back(m);
+    if (opt.on_epoch) opt.on_epoch(m);
+    if (!std::isfinite(m.loss) || (opt.validate && !std::isfinite(m.val_loss))) {
+      r.reason = StopReason::kDiverged;
+      break;
+    }
+    if (opt.max_steps >= 0 && r.steps >= opt.max_steps) {
+      r.reason = StopReason::kStepLimit;
+      break;
+    }
+    if (opt.fixed_epochs <= 0 && opt.validate && stopper.update(m.val_loss)) {
+      r.reason = StopReason::kEarlyStopping;
+      break;
+    }
+  }
+  summarize_history(r);
+  r.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace qrsweep

@@ -1,0 +1,63 @@
+// Datasets as qrsweep holds them: uint8 features (pixels) and uint8 labels, row-major.
+// Features are scaled by 1/255 when they enter the first layer, on either backend, so
+// the data sits in memory (and on the GPU) once, as bytes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qrsweep {
+
+// A non-owning window onto rows of a Dataset.
+struct DatasetView {
+  const uint8_t* x = nullptr;  // [n, dim]
+  const uint8_t* y = nullptr;  // [n]
+  int n = 0;
+  int dim = 0;
+  int classes = 0;
+  DatasetView rows(int begin, int count) const;
+};
+
+struct Dataset {
+  std::vector<uint8_t> x;
+  std::vector<uint8_t> y;
+  int n = 0;
+  int dim = 0;
+  int classes = 0;
+  std::string source;  // where it was read from, for messages and the store
+  DatasetView view() const { return DatasetView{x.data(), y.data(), n, dim, classes}; }
+};
+
+// IDX files (SPEC 3), gzip-compressed (by magic bytes) or raw. Throws DataError naming
+// the file and the fault: bad magic, truncated data, count mismatch, label >= classes,
+// broken gzip stream.
+Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes = 10);
+
+// CSV: one row per sample, the label first, then dim integer features in 0..255. An
+// optional header row (non-numeric first field) is skipped. Throws DataError naming the
+// file, the line and the fault (ragged row, bad number, value out of range, bad label).
+Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */);
+
+// The standard split for a data source.
+struct DataSplits {
+  Dataset train;  // all training rows (60,000 for Fashion-MNIST)
+  Dataset test;
+  int validation = 10000;  // the FIRST `validation` training rows validate (SPEC 1.1)
+  DatasetView fit() const;  // training rows after the validation block
+  DatasetView val() const;  // the validation block
+};
+
+// Where data comes from: a directory holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],
+// or two CSV files. Empty `dir` means Fashion-MNIST from Debian's dataset-fashion-mnist.
+struct DataSource {
+  std::string format = "idx";  // "idx" or "csv"
+  std::string dir;             // idx: directory
+  std::string train_csv, test_csv;
+  int validation = 10000;
+  int classes = 10;
+};
+
+extern const char* const kDefaultFashionMnistDir;
+DataSplits load_data(const DataSource& src);  // throws DataError with install hints
+
+}  // namespace qrsweep

@@ -1,0 +1,21 @@
+// The config file of `qrsweep train`: one trial's keys plus its data source.
+#pragma once
+#include <string>
+
+#include "qrsweep/dataset.h"
+#include "qrsweep/trial.h"
+
+namespace qrsweep {
+
+struct TrainConfig {
+  TrialConfig trial;
+  DataSource data;
+};
+
+// Keys: sizes (array, 1-5 ints), activation, dropout_rates (array, optional),
+// dropout (array of booleans, optional: default rate > 0), learning_rate, momentum,
+// batch_size, seed, trial, max_epochs, patience, structure (optional), [data].
+// Throws ConfigError naming the file, the key and what is wrong.
+TrainConfig parse_train_config(const std::string& path);
+
+}  // namespace qrsweep

@@ -1,0 +1,75 @@
+// Training one trial with tf.keras semantics (SPEC 2): epochs over fresh permutations,
+// validation after each, early stopping on val_loss, per-epoch history. Backend-agnostic.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "qrsweep/backend.h"
+
+namespace qrsweep {
+
+struct EpochMetrics {
+  int epoch = 0;  // 1-based
+  double loss = 0, accuracy = 0;          // training, batch-size weighted, dropout on
+  double val_loss = 0, val_accuracy = 0;  // end-of-epoch weights, no dropout
+  double seconds = 0;
+};
+
+// keras.callbacks.EarlyStopping(monitor='val_loss', patience): strict improvement only,
+// NaN never improves, last weights kept.
+class EarlyStopping {
+ public:
+  explicit EarlyStopping(int patience) : patience_(patience) {}
+  // Returns true when training should stop after this epoch.
+  bool update(double val_loss);
+  double best() const { return best_; }
+  int wait() const { return wait_; }
+
+ private:
+  int patience_;
+  double best_ = std::numeric_limits<double>::infinity();
+  int wait_ = 0;
+};
+
+// The permutation of `n` rows for a (seed, trial, epoch): Fisher-Yates from the trial's
+// kPermute stream, so any backend and any restart sees the same batches.
+std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t epoch, int n);
+
+enum class StopReason { kEarlyStopping, kMaxEpochs, kDiverged, kStepLimit, kInterrupted };
+const char* stop_reason_name(StopReason r);
+
+struct TrainOptions {
+  bool shuffle = true;
+  bool dropout = true;
+  int64_t max_steps = -1;       // stop after this many optimizer steps in all (-1: none)
+  bool validate = true;         // false: no validation (retrain on all rows, SPEC 1.6)
+  int fixed_epochs = -1;        // >0: run exactly this many epochs, no early stopping
+  std::vector<double>* step_losses = nullptr;
+  std::function<void(const EpochMetrics&)> on_epoch;  // called after every epoch
+  std::function<bool()> should_stop;                  // polled between epochs
+};
+
+struct TrialResult {
+  std::vector<EpochMetrics> history;
+  StopReason reason = StopReason::kMaxEpochs;
+  double min_val_loss = std::numeric_limits<double>::quiet_NaN();
+  int min_val_loss_epoch = 0;  // 1-based, 0 when none
+  double max_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  int max_val_accuracy_epoch = 0;
+  int64_t steps = 0;
+  double seconds = 0;
+};
+
+// Trains `cfg` on `train`, validating on `val` after every epoch. `init` (optional)
+// replaces the glorot initialisation. On return the session holds the last weights.
+TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const DatasetView& train,
+                        const DatasetView& val, const TrainOptions& opt);
+
+// The notebook's "Min val loss" / "Max val accuracy" columns from a history (first
+// occurrence wins, NaN never best).
+void summarize_history(TrialResult& r);
+
+}  // namespace qrsweep

@@ -1,0 +1,40 @@
+// A model's dense parameters on the host: per layer a kernel W[in, out] (row-major,
+// tf.keras layout) and a bias b[out]. Read and written as safetensors.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace qrsweep {
+
+struct DenseLayer {
+  int in = 0, out = 0;
+  std::vector<float> w;  // [in * out]
+  std::vector<float> b;  // [out]
+};
+
+struct Weights {
+  std::vector<DenseLayer> layers;
+  std::vector<int> widths() const;  // {in, out_1, ..., out_k}
+};
+
+// glorot_uniform kernels and zero biases from the trial's kInit Philox streams
+// (one stream per layer; element e = i * out + j takes word e).
+struct TrialConfig;
+Weights init_weights(const TrialConfig& cfg, int inputs, int classes);
+
+// safetensors: 8-byte little-endian header length, a JSON header, then raw F32 data.
+// Tensor names "dense_<k>.weight" [in, out] and "dense_<k>.bias" [out], k = 1..layers.
+// `metadata` goes into the header's "__metadata__" (string values only).
+void save_safetensors(const std::string& path, const Weights& w,
+                      const std::vector<std::pair<std::string, std::string>>& metadata = {});
+// Throws DataError naming the file and the fault (short file, bad header, missing or
+// misshaped tensor, dtype other than F32).
+Weights load_safetensors(const std::string& path);
+// The same, also handing back the header's "__metadata__" (sorted by key; empty when the
+// file has none). Throws DataError when it is not an object of strings.
+Weights load_safetensors(const std::string& path,
+                         std::vector<std::pair<std::string, std::string>>* metadata);
+
+}  // namespace qrsweep

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test with CTest
+# (GPU tests skip, visibly, where no GPU is present); then the CPU code's tests again
+# under ASan + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+BUILD_DIR=build scripts/build.sh
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
+if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
+  BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DQRSWEEP_SANITIZE=ON
+  (cd build-asan && ctest --output-on-failure -j "$(nproc)" -L cpu -LE slow --timeout 1500)
+fi

@@ -1,0 +1,44 @@
+// Helpers shared by the tests: scratch directories, running the qrsweep binary,
+// small synthetic datasets. Linked into every test binary.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "qrsweep/dataset.h"
+
+namespace qrsweep::test {
+
+// A fresh directory under $TMPDIR, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int status = -1;  // exit status, or 128 + signal
+  std::string output;  // stdout and stderr together
+};
+// Runs a shell command line, capturing its output.
+RunResult run_command(const std::string& cmdline);
+// Runs the qrsweep binary under test with `args` (already shell-quoted where needed).
+RunResult run_qrsweep(const std::string& args);
+
+void write_file(const std::string& path, const std::string& content);
+std::string read_file(const std::string& path);
+
+// A learnable synthetic dataset: `n` rows of `dim` bytes, `classes` classes, each class
+// a distinct noisy pattern. Deterministic in `seed`.
+Dataset synthetic_dataset(int n, int dim, int classes, uint32_t seed);
+
+// Whether the Fashion-MNIST package is installed (tests that need it skip otherwise).
+bool have_fashion_mnist();
+
+}  // namespace qrsweep::test
