@@ -1,0 +1,186 @@
+// The CPU reference ops: finite-difference gradient checks in double for every layer
+// type and activation (with and without a dropout mask), the loss, and RMSprop steps
+// against hand-computed values for both branches.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "cpu/ops.h"
+#include "qrsweep/philox.h"
+
+namespace qrsweep::cpu {
+namespace {
+
+std::vector<double> random_vec(size_t n, uint32_t tag, double scale) {
+  PhiloxStream s{42, tag, 0};
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = (2.0 * uniform01(s.word(i)) - 1.0) * scale;
+  return v;
+}
+
+// A dense layer (act, optional dropout) followed by a fixed linear read-out
+// L = sum(h * r): dL/dh = r. Checks dW, db, dx against central differences.
+void check_dense(Activation act, float rate) {
+  const int batch = 3, in = 4, out = 5;
+  auto x = random_vec(size_t(batch) * in, 1, 1.0);
+  auto w = random_vec(size_t(in) * out, 2, 0.8);
+  auto b = random_vec(out, 3, 0.3);
+  auto r = random_vec(size_t(batch) * out, 4, 1.0);
+  const size_t count = size_t(batch) * out;
+  std::vector<double> factor(count), h(count), y(count);
+
+  auto loss = [&](const std::vector<double>& xx, const std::vector<double>& ww,
+                  const std::vector<double>& bb) {
+    std::vector<double> yy(count), ff(count), hh(count);
+    dense_forward(xx.data(), batch, in, ww.data(), bb.data(), out, act, yy.data());
+    dropout_forward(yy.data(), count, rate, 9, 1, 0, 5, ff.data(), hh.data());
+    double l = 0;
+    for (size_t e = 0; e < count; ++e) l += hh[e] * r[e];
+    return l;
+  };
+
+  dense_forward(x.data(), batch, in, w.data(), b.data(), out, act, y.data());
+  dropout_forward(y.data(), count, rate, 9, 1, 0, 5, factor.data(), h.data());
+  if (rate > 0) {
+    int dropped = 0;
+    for (double f : factor) dropped += f == 0.0;
+    ASSERT_GT(dropped, 0) << "the mask should drop something at rate " << rate;
+    ASSERT_LT(dropped, int(count));
+  }
+  std::vector<double> dz = r, dw(w.size()), db(out), dx(x.size());
+  activation_backward(dz.data(), y.data(), factor.data(), count, act);
+  dense_backward(x.data(), batch, in, w.data(), out, dz.data(), dw.data(), db.data(), dx.data());
+
+  const double eps = 1e-6;
+  auto numeric = [&](std::vector<double>& v, size_t i, std::function<double()> f) {
+    double keep = v[i];
+    v[i] = keep + eps;
+    double lp = f();
+    v[i] = keep - eps;
+    double lm = f();
+    v[i] = keep;
+    return (lp - lm) / (2 * eps);
+  };
+  auto f = [&] { return loss(x, w, b); };
+  for (size_t i = 0; i < w.size(); ++i)
+    EXPECT_NEAR(dw[i], numeric(w, i, f), 1e-7 + 1e-6 * std::abs(dw[i])) << "dW " << i;
+  for (size_t i = 0; i < b.size(); ++i)
+    EXPECT_NEAR(db[i], numeric(b, i, f), 1e-7 + 1e-6 * std::abs(db[i])) << "db " << i;
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_NEAR(dx[i], numeric(x, i, f), 1e-7 + 1e-6 * std::abs(dx[i])) << "dx " << i;
+}
+
+TEST(GradCheck, DenseRelu) { check_dense(Activation::kRelu, 0.0f); }
+TEST(GradCheck, DenseTanh) { check_dense(Activation::kTanh, 0.0f); }
+TEST(GradCheck, DenseSigmoid) { check_dense(Activation::kSigmoid, 0.0f); }
+TEST(GradCheck, DenseLinear) { check_dense(Activation::kNone, 0.0f); }
+TEST(GradCheck, DenseReluDropout) { check_dense(Activation::kRelu, 0.4f); }
+TEST(GradCheck, DenseTanhDropout) { check_dense(Activation::kTanh, 0.3f); }
+TEST(GradCheck, DenseSigmoidDropout) { check_dense(Activation::kSigmoid, 0.5f); }
+
+TEST(GradCheck, SoftmaxCrossEntropy) {
+  const int batch = 4, classes = 6;
+  auto z = random_vec(size_t(batch) * classes, 5, 3.0);
+  std::vector<uint8_t> labels{0, 5, 2, 2};
+  std::vector<double> dz(z.size());
+  double sum = 0;
+  int64_t correct = 0;
+  softmax_xent(z.data(), labels.data(), batch, classes, &sum, &correct, dz.data());
+  auto mean_loss = [&] {
+    double s = 0;
+    int64_t c = 0;
+    softmax_xent(z.data(), labels.data(), batch, classes, &s, &c, static_cast<double*>(nullptr));
+    return s / batch;
+  };
+  const double eps = 1e-6;
+  for (size_t i = 0; i < z.size(); ++i) {
+    double keep = z[i];
+    z[i] = keep + eps;
+    double lp = mean_loss();
+    z[i] = keep - eps;
+    double lm = mean_loss();
+    z[i] = keep;
+    EXPECT_NEAR(dz[i], (lp - lm) / (2 * eps), 1e-8) << i;
+  }
+}
+
+TEST(SoftmaxXent, MatchesClosedFormAndCountsArgmax) {
+  // logits (1, 2, 3): loss for label 2 = log(e + e^2 + e^3) - 3.
+  std::vector<double> z{1, 2, 3, 5, 5, 1};  // row 2 ties: first max (index 0) wins
+  std::vector<uint8_t> labels{2, 1};
+  double sum = 0;
+  int64_t correct = 0;
+  softmax_xent(z.data(), labels.data(), 2, 3, &sum, &correct, static_cast<double*>(nullptr));
+  double l0 = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)) - 3.0;
+  double l1 = std::log(2 * std::exp(5.0) + std::exp(1.0)) - 5.0;
+  EXPECT_NEAR(sum, l0 + l1, 1e-12);
+  EXPECT_EQ(correct, 1);  // row 0 right; row 1 predicts class 0 (first max), label 1
+}
+
+TEST(Dropout, KeepsUnitsAtTheConfiguredRateAndScales) {
+  const size_t n = 100000;
+  std::vector<float> y(n, 2.0f), f(n), h(n);
+  dropout_forward(y.data(), n, 0.3f, 1, 2, 3, 4, f.data(), h.data());
+  size_t kept = 0;
+  for (size_t e = 0; e < n; ++e) {
+    if (f[e] != 0.0f) {
+      ++kept;
+      ASSERT_FLOAT_EQ(h[e], 2.0f / 0.7f);
+    } else {
+      ASSERT_EQ(h[e], 0.0f);
+    }
+  }
+  EXPECT_NEAR(double(kept) / n, 0.7, 0.01);
+  // A different step draws a different mask.
+  std::vector<float> f2(n), h2(n);
+  dropout_forward(y.data(), n, 0.3f, 1, 2, 3, 5, f2.data(), h2.data());
+  EXPECT_NE(f, f2);
+}
+
+TEST(Rmsprop, MomentumBranchMatchesHandComputation) {
+  RmspropHyper h{0.01f, 0.5f};
+  float w = 1.0f, ms = 0.0f, mom = 0.0f;
+  rmsprop_step(h, 2.0f, &w, &ms, &mom);
+  // ms = 0.1 * 4 = 0.4; mom = 0.01 * 2 / sqrt(0.4 + 1e-7); w = 1 - mom
+  double ms1 = 0.4, mom1 = 0.01 * 2 / std::sqrt(0.4 + 1e-7);
+  EXPECT_NEAR(ms, ms1, 1e-7);
+  EXPECT_NEAR(mom, mom1, 1e-7);
+  EXPECT_NEAR(w, 1.0 - mom1, 1e-7);
+  rmsprop_step(h, -1.0f, &w, &ms, &mom);
+  double ms2 = 0.9 * ms1 + 0.1 * 1.0;
+  double mom2 = 0.5 * mom1 + 0.01 * -1.0 / std::sqrt(ms2 + 1e-7);
+  EXPECT_NEAR(ms, ms2, 1e-7);
+  EXPECT_NEAR(mom, mom2, 1e-7);
+  EXPECT_NEAR(w, 1.0 - mom1 - mom2, 1e-6);
+}
+
+TEST(Rmsprop, PlainBranchPutsEpsilonOutsideTheRoot) {
+  RmspropHyper h{0.001f, 0.0f};
+  float w = 0.5f, ms = 0.0f, mom = 123.0f;
+  rmsprop_step(h, 0.5f, &w, &ms, &mom);
+  double ms1 = 0.1 * 0.25;
+  EXPECT_NEAR(ms, ms1, 1e-8);
+  EXPECT_NEAR(w, 0.5 - 0.001 * 0.5 / (std::sqrt(ms1) + 1e-7), 1e-7);
+  EXPECT_EQ(mom, 123.0f);  // the plain branch keeps no momentum
+  // A tiny gradient shows where eps sits: g / (sqrt(ms) + eps) with ms ~ g^2 / 10.
+  float w2 = 0.0f, ms2 = 0.0f, mom2 = 0.0f;
+  rmsprop_step(h, 1e-7f, &w2, &ms2, &mom2);
+  double want = -0.001 * 1e-7 / (std::sqrt(0.1 * 1e-14) + 1e-7);
+  EXPECT_NEAR(w2, want, 1e-9);
+}
+
+TEST(GatherInput, ScalesBytesThroughThePermutation) {
+  std::vector<uint8_t> x{0, 255, 51, 102, 10, 20};
+  std::vector<uint32_t> idx{2, 0};
+  std::vector<float> out(4);
+  gather_input(x.data(), 2, idx.data(), 2, out.data());
+  EXPECT_FLOAT_EQ(out[0], 10.0f / 255);
+  EXPECT_FLOAT_EQ(out[1], 20.0f / 255);
+  EXPECT_FLOAT_EQ(out[2], 0.0f);
+  EXPECT_FLOAT_EQ(out[3], 1.0f);
+}
+
+}  // namespace
+}  // namespace qrsweep::cpu

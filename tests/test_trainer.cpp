@@ -1,0 +1,186 @@
+// The trainer on the CPU backend: early stopping on scripted val_loss sequences,
+// permutations, determinism (same seed: bit-identical history), divergence, and the
+// notebook's summary columns.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "qrsweep/backend.h"
+#include "qrsweep/trainer.h"
+#include "support/test_support.h"
+
+namespace qrsweep {
+namespace {
+
+std::vector<bool> stops(const std::vector<double>& seq, int patience) {
+  EarlyStopping s(patience);
+  std::vector<bool> out;
+  for (double v : seq) out.push_back(s.update(v));
+  return out;
+}
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutStrictImprovement) {
+  // best 0.5 at epoch 2; equal is not an improvement.
+  auto s = stops({1.0, 0.5, 0.5, 0.6, 0.7, 0.55, 0.9}, 5);
+  EXPECT_EQ(s, (std::vector<bool>{false, false, false, false, false, false, true}));
+}
+
+TEST(EarlyStopping, ImprovementResetsTheWait) {
+  auto s = stops({1.0, 1.1, 1.2, 0.9, 1.0, 1.0, 1.0}, 3);
+  EXPECT_EQ(s, (std::vector<bool>{false, false, false, false, false, false, true}));
+}
+
+TEST(EarlyStopping, NaNNeverImproves) {
+  EarlyStopping st(2);
+  EXPECT_FALSE(st.update(kNaN));
+  EXPECT_TRUE(std::isinf(st.best()));
+  EXPECT_TRUE(st.update(kNaN));
+  EarlyStopping st2(2);
+  EXPECT_FALSE(st2.update(0.3));
+  EXPECT_FALSE(st2.update(kNaN));
+  EXPECT_EQ(st2.best(), 0.3);
+  EXPECT_FALSE(st2.update(0.2));
+  EXPECT_EQ(st2.wait(), 0);
+}
+
+TEST(EarlyStopping, PatienceOneStopsAtFirstNonImprovement) {
+  EXPECT_EQ(stops({0.5, 0.4, 0.4}, 1), (std::vector<bool>{false, false, true}));
+}
+
+TEST(Permutation, IsAPermutationAndChangesPerEpochAndTrial) {
+  auto p0 = epoch_permutation(3, 1, 0, 1000);
+  auto p1 = epoch_permutation(3, 1, 1, 1000);
+  auto q0 = epoch_permutation(3, 2, 0, 1000);
+  auto sorted = p0;
+  std::sort(sorted.begin(), sorted.end());
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_EQ(sorted[i], i);
+  EXPECT_NE(p0, p1);
+  EXPECT_NE(p0, q0);
+  EXPECT_EQ(p0, epoch_permutation(3, 1, 0, 1000));
+}
+
+TEST(Summary, FirstOccurrenceWinsAndNaNIsSkipped) {
+  TrialResult r;
+  auto m = [](int e, double vl, double va) {
+    EpochMetrics x;
+    x.epoch = e;
+    x.val_loss = vl;
+    x.val_accuracy = va;
+    return x;
+  };
+  r.history = {m(1, 0.5, 0.8), m(2, kNaN, kNaN), m(3, 0.4, 0.9), m(4, 0.4, 0.9)};
+  summarize_history(r);
+  EXPECT_EQ(r.min_val_loss, 0.4);
+  EXPECT_EQ(r.min_val_loss_epoch, 3);
+  EXPECT_EQ(r.max_val_accuracy, 0.9);
+  EXPECT_EQ(r.max_val_accuracy_epoch, 3);
+}
+
+class TrainerOnSynthetic : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = test::synthetic_dataset(600, 20, 4, 5);
+    cfg_.hidden_layers = 2;
+    cfg_.sizes = {16, 8, 0, 0, 0};
+    cfg_.activation = Activation::kTanh;
+    cfg_.dropout = {true, false, false, false, false};
+    cfg_.dropout_rate = {0.2, 0, 0, 0, 0};
+    cfg_.learning_rate = 0.003;
+    cfg_.momentum = 0.3;
+    cfg_.batch_size = 37;
+    cfg_.max_epochs = 4;
+    cfg_.patience = 5;
+    cfg_.seed = 99;
+    cfg_.index = 4;
+    backend_ = make_backend("cpu", BackendOptions{1});
+  }
+  TrialResult run(const TrialConfig& cfg) {
+    DatasetView all = data_.view();
+    DatasetView val = all.rows(0, 100), fit = all.rows(100, 500);
+    auto s = backend_->open(cfg, fit);
+    return train_trial(*s, cfg, fit, val, TrainOptions{});
+  }
+  Dataset data_;
+  TrialConfig cfg_;
+  std::unique_ptr<Backend> backend_;
+};
+
+TEST_F(TrainerOnSynthetic, LearnsAndIsBitIdenticalForTheSameSeed) {
+  TrialResult a = run(cfg_), b = run(cfg_);
+  ASSERT_EQ(a.history.size(), 4u);
+  ASSERT_EQ(b.history.size(), 4u);
+  for (size_t i = 0; i < a.history.size(); ++i) {
+    EXPECT_EQ(a.history[i].loss, b.history[i].loss);
+    EXPECT_EQ(a.history[i].accuracy, b.history[i].accuracy);
+    EXPECT_EQ(a.history[i].val_loss, b.history[i].val_loss);
+    EXPECT_EQ(a.history[i].val_accuracy, b.history[i].val_accuracy);
+  }
+  EXPECT_LT(a.history.back().val_loss, a.history.front().val_loss);
+  EXPECT_GT(a.history.back().val_accuracy, 0.6);
+  EXPECT_EQ(a.steps, 4 * ((500 + 36) / 37));
+}
+
+TEST_F(TrainerOnSynthetic, DifferentSeedOrTrialGivesADifferentHistory) {
+  TrialResult a = run(cfg_);
+  TrialConfig other = cfg_;
+  other.seed = 100;
+  TrialConfig other_trial = cfg_;
+  other_trial.index = 5;
+  EXPECT_NE(a.history[0].loss, run(other).history[0].loss);
+  EXPECT_NE(a.history[0].loss, run(other_trial).history[0].loss);
+}
+
+TEST_F(TrainerOnSynthetic, HugeLearningRateDivergesOrStops) {
+  TrialConfig c = cfg_;
+  c.activation = Activation::kRelu;
+  c.momentum = 0.99;
+  c.learning_rate = 1e30;
+  c.max_epochs = 20;
+  TrialResult r = run(c);
+  EXPECT_EQ(r.reason, StopReason::kDiverged) << stop_reason_name(r.reason);
+  EXPECT_FALSE(std::isfinite(r.history.back().loss) && std::isfinite(r.history.back().val_loss));
+}
+
+TEST_F(TrainerOnSynthetic, StepLimitAndStepLossesAgreeWithEpochLoss) {
+  DatasetView all = data_.view();
+  DatasetView val = all.rows(0, 100), fit = all.rows(100, 500);
+  auto s = backend_->open(cfg_, fit);
+  std::vector<double> losses;
+  TrainOptions opt;
+  opt.step_losses = &losses;
+  opt.max_steps = 20;
+  TrialResult r = train_trial(*s, cfg_, fit, val, opt);
+  EXPECT_EQ(r.steps, 20);
+  EXPECT_EQ(losses.size(), 20u);
+  EXPECT_EQ(r.reason, StopReason::kStepLimit);
+  // First epoch: 14 steps (13 of 37 rows and one of 19): batch-weighted mean == epoch loss.
+  double sum = 0;
+  for (int i = 0; i < 14; ++i) sum += losses[i] * (i < 13 ? 37 : 19);
+  EXPECT_NEAR(sum / 500, r.history[0].loss, 1e-12);
+}
+
+TEST_F(TrainerOnSynthetic, WeightsRoundTripThroughTheSession) {
+  DatasetView fit = data_.view().rows(100, 500);
+  auto s = backend_->open(cfg_, fit);
+  Weights w0 = s->weights();
+  ASSERT_EQ(w0.widths(), (std::vector<int>{20, 16, 8, 4}));
+  // glorot-uniform: inside the limit, zero bias, not constant.
+  float a = glorot_limit(20, 16);
+  for (float v : w0.layers[0].w) ASSERT_LE(std::abs(v), a);
+  for (float v : w0.layers[0].b) ASSERT_EQ(v, 0.0f);
+  EXPECT_NE(w0.layers[0].w[0], w0.layers[0].w[1]);
+  Weights w1 = w0;
+  w1.layers[1].w[3] = 0.125f;
+  s->set_weights(w1);
+  EXPECT_EQ(s->weights().layers[1].w[3], 0.125f);
+  Weights bad = w0;
+  bad.layers.pop_back();
+  EXPECT_THROW(s->set_weights(bad), Error);
+}
+
+}  // namespace
+}  // namespace qrsweep
