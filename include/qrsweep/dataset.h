@@ -30,7 +30,7 @@ struct Dataset {
 
 // IDX files (SPEC 3), gzip-compressed (by magic bytes) or raw. Throws DataError naming
 // the file and the fault: bad magic, truncated data, count mismatch, label >= classes,
-// broken gzip stream.
+// broken gzip stream. `classes` 0 means max label + 1 (at least 2), as for read_csv.
 Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes = 10);
 
 // CSV: one row per sample, the label first, then dim integer features in 0..255. An

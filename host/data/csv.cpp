@@ -1,0 +1,139 @@
+// CSV reader: one sample per line, the label first, then integer features 0..255. An
+// optional header line is skipped; \r\n line ends and gzipped files are accepted.
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/file_bytes.h"
+#include "qrsweep/common.h"
+#include "qrsweep/dataset.h"
+
+namespace qrsweep {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A whole field as an integer; false when it is not one. Integers beyond 64 bits clamp,
+// so the range checks report them.
+bool parse_int(std::string_view s, long long& v) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s.front() == '-') return false;
+  }
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (end != s.data() + s.size()) return false;
+  if (ec == std::errc::result_out_of_range) v = s.front() == '-' ? LLONG_MIN : LLONG_MAX;
+  return ec == std::errc() || ec == std::errc::result_out_of_range;
+}
+
+void split(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  for (;;) {
+    size_t comma = line.find(',');
+    fields.push_back(line.substr(0, comma));
+    if (comma == std::string_view::npos) return;
+    line.remove_prefix(comma + 1);
+  }
+}
+
+// Header detection: a first field that could not start a number names a column.
+bool looks_numeric(std::string_view field) {
+  field = trim(field);
+  if (field.empty()) return false;
+  char c = field.front();
+  return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+std::string shown(std::string_view field) {
+  std::string s(trim(field));
+  if (s.size() > 32) s = s.substr(0, 32) + "...";
+  return "'" + s + "'";
+}
+
+}  // namespace
+
+Dataset read_csv(const std::string& path, int classes) {
+  if (classes > 256 || classes == 1)
+    throw ConfigError("classes must be 2..256 (labels are bytes), or 0 to infer; got " +
+                      std::to_string(classes));
+  const std::vector<uint8_t> bytes = data::read_file_bytes(path);
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
+
+  Dataset d;
+  d.source = path;
+  std::vector<std::string_view> fields;
+  size_t fields_per_row = 0;
+  int top_label = 0;
+  size_t pos = 0;
+  long long line_no = 0;
+  bool first_line = true;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (trim(line).empty()) continue;
+    const std::string where = path + ": line " + std::to_string(line_no);
+    split(line, fields);
+    long long v;
+    if (first_line) {
+      first_line = false;
+      if (!looks_numeric(fields[0])) continue;  // a header line
+    }
+    if (fields_per_row == 0) {
+      if (fields.size() < 2)
+        throw DataError(where + ": expected a label and at least one feature, got " +
+                        std::to_string(fields.size()) + " field");
+      if (fields.size() - 1 > static_cast<size_t>(INT_MAX))
+        throw DataError(where + ": too many fields");
+      fields_per_row = fields.size();
+      d.dim = static_cast<int>(fields_per_row - 1);
+    } else if (fields.size() != fields_per_row) {
+      throw DataError(where + ": ragged row: expected " + std::to_string(fields_per_row) +
+                      " fields (like the first row), got " + std::to_string(fields.size()));
+    }
+    if (d.n == INT_MAX) throw DataError(where + ": too many rows");
+
+    if (!parse_int(fields[0], v))
+      throw DataError(where + ", column 1: label " + shown(fields[0]) + " is not an integer");
+    if (v < 0) throw DataError(where + ": negative label " + std::string(trim(fields[0])));
+    if (classes > 0 && v >= classes)
+      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+                      " is out of range: expected 0.." + std::to_string(classes - 1) + " for " +
+                      std::to_string(classes) + " classes");
+    if (v > 255)
+      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+                      " is out of range 0..255");
+    top_label = std::max(top_label, static_cast<int>(v));
+    d.y.push_back(static_cast<uint8_t>(v));
+
+    for (size_t c = 1; c < fields.size(); ++c) {
+      if (!parse_int(fields[c], v))
+        throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
+                        shown(fields[c]) + " is not an integer");
+      if (v < 0 || v > 255)
+        throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
+                        shown(fields[c]) + " is out of range 0..255");
+      d.x.push_back(static_cast<uint8_t>(v));
+    }
+    ++d.n;
+  }
+  if (d.n == 0) throw DataError(path + ": empty file: no data rows");
+  d.classes = classes > 0 ? classes : std::max(2, top_label + 1);
+  return d;
+}
+
+}  // namespace qrsweep

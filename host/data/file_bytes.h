@@ -1,0 +1,15 @@
+// Reads a whole data file into memory, gunzipping it when it starts with the gzip magic
+// bytes (1f 8b); shared by the IDX and CSV readers.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qrsweep::data {
+
+// The file's bytes, decompressed when gzipped. Throws DataError "<path>: <fault>" when
+// the file cannot be opened or read, or its gzip stream is truncated, corrupt or
+// followed by bytes that are not another gzip member.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+}  // namespace qrsweep::data

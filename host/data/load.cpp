@@ -1,0 +1,87 @@
+// load_data: a DataSource (an IDX directory, Fashion-MNIST by default, or two CSV files)
+// to train and test sets, with the hints a user needs when the data is not there.
+#include <filesystem>
+#include <string>
+
+#include "qrsweep/common.h"
+#include "qrsweep/dataset.h"
+
+namespace qrsweep {
+
+const char* const kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kInstallHint =
+    "install it with `apt-get install dataset-fashion-mnist` or point `--data` / the space "
+    "file's data keys at another directory";
+
+// `<dir>/<stem>.gz` when present (preferred), else `<dir>/<stem>`.
+std::string find_idx(const std::string& dir, const std::string& stem, bool is_default) {
+  std::error_code ec;
+  for (const std::string& name : {stem + ".gz", stem}) {
+    fs::path p = fs::path(dir) / name;
+    if (fs::exists(p, ec)) return p.string();
+  }
+  std::string msg = dir + ": missing " + stem + "[.gz]";
+  if (is_default) msg += std::string("; ") + kInstallHint;
+  throw DataError(msg);
+}
+
+DataSplits load_idx(const DataSource& src) {
+  const bool is_default = src.dir.empty();
+  const std::string dir = is_default ? kDefaultFashionMnistDir : src.dir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    if (is_default)
+      throw DataError("Fashion-MNIST is not installed (no directory " + dir + "): " + kInstallHint);
+    throw DataError("data directory " + dir + " does not exist or is not a directory");
+  }
+  // Found in order, so a missing file is reported in the order a reader would expect.
+  const std::string train_images = find_idx(dir, "train-images-idx3-ubyte", is_default);
+  const std::string train_labels = find_idx(dir, "train-labels-idx1-ubyte", is_default);
+  const std::string test_images = find_idx(dir, "t10k-images-idx3-ubyte", is_default);
+  const std::string test_labels = find_idx(dir, "t10k-labels-idx1-ubyte", is_default);
+  DataSplits s;
+  s.train = read_idx(train_images, train_labels, src.classes);
+  s.test = read_idx(test_images, test_labels, s.train.classes);
+  return s;
+}
+
+DataSplits load_csv(const DataSource& src) {
+  if (src.train_csv.empty() || src.test_csv.empty())
+    throw ConfigError("csv data needs both a training and a test file");
+  DataSplits s;
+  s.train = read_csv(src.train_csv, src.classes);
+  // The test set uses the training set's classes, so an inferred count agrees.
+  s.test = read_csv(src.test_csv, s.train.classes);
+  return s;
+}
+
+}  // namespace
+
+DataSplits load_data(const DataSource& src) {
+  DataSplits s;
+  if (src.format == "idx") {
+    s = load_idx(src);
+  } else if (src.format == "csv") {
+    s = load_csv(src);
+  } else {
+    throw ConfigError("unknown data format '" + src.format + "' (expected idx or csv)");
+  }
+  if (s.train.dim != s.test.dim)
+    throw DataError("train and test features differ: " + s.train.source + " has " +
+                    std::to_string(s.train.dim) + " per row, " + s.test.source + " has " +
+                    std::to_string(s.test.dim));
+  if (s.train.classes != s.test.classes)
+    throw DataError("train and test classes differ: " + s.train.source + " has " +
+                    std::to_string(s.train.classes) + ", " + s.test.source + " has " +
+                    std::to_string(s.test.classes));
+  s.validation = src.validation;
+  s.val();  // checks the split now, while the source is at hand
+  return s;
+}
+
+}  // namespace qrsweep
