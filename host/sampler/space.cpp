@@ -1,0 +1,214 @@
+// The search space's maths, validation and canonical TOML form (space.h); reading TOML
+// lives in space_parse.cpp.
+#include "qrsweep/space.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <utility>
+
+#include "qrsweep/common.h"
+#include "qrsweep/number_format.h"
+#include "qrsweep/trial.h"
+
+namespace qrsweep {
+
+namespace {
+
+constexpr int kMaxTrials = 10'000'000;  // far past any sweep; keeps plans in memory
+// Bounds that keep every derived integer (ascending min multiplies by up to 5) in an int.
+constexpr double kMaxLayerSize = 1'000'000;
+constexpr double kMaxBatchSize = 100'000'000;
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string toml_bool(bool b) { return b ? "true" : "false"; }
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+void add_range(KeyValues& kv, const std::string& name, const Range& r) {
+  kv.emplace_back(name + ".low", format_double(r.low));
+  kv.emplace_back(name + ".high", format_double(r.high));
+  kv.emplace_back(name + ".scale", toml_string(scale_name(r.scale)));
+}
+
+// Every key of the space in canonical order, its value in TOML syntax. Top-level keys
+// come first so to_toml can open a [table] whenever the prefix changes.
+KeyValues flatten(const SearchSpace& s) {
+  KeyValues kv;
+  kv.emplace_back("trials", std::to_string(s.trials));
+  kv.emplace_back("seed", std::to_string(s.seed));
+  kv.emplace_back("sampler", toml_string(sampler_name(s.sampler)));
+  std::string acts = "[";
+  for (size_t i = 0; i < s.activations.size(); ++i)
+    acts += (i ? ", " : "") + toml_string(activation_name(s.activations[i]));
+  kv.emplace_back("activations", acts + "]");
+  kv.emplace_back("max_epochs", std::to_string(s.max_epochs));
+  kv.emplace_back("patience", std::to_string(s.patience));
+  kv.emplace_back("clamp_layer_sizes", toml_bool(s.clamp_layer_sizes));
+  add_range(kv, "layer_size", s.layer_size);
+  add_range(kv, "dropout_rate", s.dropout_rate);
+  add_range(kv, "learning_rate", s.learning_rate);
+  add_range(kv, "momentum", s.momentum);
+  add_range(kv, "batch_size", s.batch_size);
+  kv.emplace_back("data.format", toml_string(s.data.format));
+  kv.emplace_back("data.dir", toml_string(s.data.dir));
+  kv.emplace_back("data.train_csv", toml_string(s.data.train_csv));
+  kv.emplace_back("data.test_csv", toml_string(s.data.test_csv));
+  kv.emplace_back("data.validation", std::to_string(s.data.validation));
+  kv.emplace_back("data.classes", std::to_string(s.data.classes));
+  return kv;
+}
+
+[[noreturn]] void fail(const std::string& origin, const std::string& key, const std::string& value,
+                       const std::string& problem) {
+  throw ConfigError(origin + ": " + key + " = " + value + ": " + problem);
+}
+
+void check_int_at_least(const std::string& origin, const std::string& key, int64_t v, int64_t min) {
+  if (v < min) fail(origin, key, std::to_string(v), "must be >= " + std::to_string(min));
+}
+
+void check_range(const std::string& origin, const std::string& name, const Range& r) {
+  if (!std::isfinite(r.low)) fail(origin, name + ".low", format_double(r.low), "must be finite");
+  if (!std::isfinite(r.high)) fail(origin, name + ".high", format_double(r.high), "must be finite");
+  if (r.low > r.high)
+    fail(origin, name + ".low", format_double(r.low),
+         "is above " + name + ".high = " + format_double(r.high));
+  if (r.scale == Scale::kLog && r.low <= 0.0)
+    fail(origin, name + ".low", format_double(r.low), "must be > 0 with scale = \"log\"");
+}
+
+}  // namespace
+
+const char* scale_name(Scale s) { return s == Scale::kLog ? "log" : "linear"; }
+const char* sampler_name(SamplerKind s) { return s == SamplerKind::kRandom ? "random" : "sobol"; }
+
+double Range::at(double u) const {
+  // low * (high / low)^u rather than exp(log low + ...): u = 0 gives low exactly. The
+  // clamp keeps fp rounding (u just below 1) from stepping past high.
+  double v =
+      scale == Scale::kLog ? low * std::exp(u * std::log(high / low)) : low + u * (high - low);
+  return std::min(std::max(v, low), high);
+}
+
+double Range::unit(double value) const {
+  if (high == low) return 0.0;
+  if (scale == Scale::kLog)
+    return (std::log(value) - std::log(low)) / (std::log(high) - std::log(low));
+  return (value - low) / (high - low);
+}
+
+void validate_space(const SearchSpace& s, const std::string& origin) {
+  check_int_at_least(origin, "trials", s.trials, 1);
+  if (s.trials > kMaxTrials)
+    fail(origin, "trials", std::to_string(s.trials), "must be <= " + std::to_string(kMaxTrials));
+  if (s.seed > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    fail(origin, "seed", std::to_string(s.seed), "must be <= 2^63 - 1 (a TOML integer)");
+  if (s.activations.empty()) fail(origin, "activations", "[]", "needs at least one activation");
+  for (size_t i = 0; i < s.activations.size(); ++i) {
+    Activation a = s.activations[i];
+    if (a != Activation::kRelu && a != Activation::kTanh && a != Activation::kSigmoid)
+      fail(origin, "activations[" + std::to_string(i) + "]", activation_name(a),
+           "unknown activation (expected relu, tanh or sigmoid)");
+  }
+  check_range(origin, "layer_size", s.layer_size);
+  if (s.layer_size.low < 1.0)
+    fail(origin, "layer_size.low", format_double(s.layer_size.low), "layer sizes must be >= 1");
+  if (s.layer_size.high > kMaxLayerSize)
+    fail(origin, "layer_size.high", format_double(s.layer_size.high),
+         "must be <= " + format_double(kMaxLayerSize));
+  check_range(origin, "dropout_rate", s.dropout_rate);
+  if (s.dropout_rate.low < 0.0)
+    fail(origin, "dropout_rate.low", format_double(s.dropout_rate.low), "must be >= 0");
+  if (s.dropout_rate.high >= 1.0)
+    fail(origin, "dropout_rate.high", format_double(s.dropout_rate.high),
+         "must be < 1 (a rate of 1 drops every unit)");
+  check_range(origin, "learning_rate", s.learning_rate);
+  if (s.learning_rate.low <= 0.0)
+    fail(origin, "learning_rate.low", format_double(s.learning_rate.low), "must be > 0");
+  check_range(origin, "momentum", s.momentum);
+  if (s.momentum.low < 0.0)
+    fail(origin, "momentum.low", format_double(s.momentum.low), "must be in [0, 1]");
+  if (s.momentum.high > 1.0)
+    fail(origin, "momentum.high", format_double(s.momentum.high), "must be in [0, 1]");
+  check_range(origin, "batch_size", s.batch_size);
+  if (s.batch_size.low < 1.0)
+    fail(origin, "batch_size.low", format_double(s.batch_size.low), "batch sizes must be >= 1");
+  if (s.batch_size.high > kMaxBatchSize)
+    fail(origin, "batch_size.high", format_double(s.batch_size.high),
+         "must be <= " + format_double(kMaxBatchSize));
+  check_int_at_least(origin, "max_epochs", s.max_epochs, 1);
+  check_int_at_least(origin, "patience", s.patience, 1);
+  if (s.data.format != "idx" && s.data.format != "csv")
+    fail(origin, "data.format", toml_string(s.data.format), "expected \"idx\" or \"csv\"");
+  if (s.data.format == "csv") {
+    if (s.data.train_csv.empty())
+      fail(origin, "data.train_csv", "\"\"", "format = \"csv\" needs a training CSV file");
+    if (s.data.test_csv.empty())
+      fail(origin, "data.test_csv", "\"\"", "format = \"csv\" needs a test CSV file");
+  }
+  check_int_at_least(origin, "data.validation", s.data.validation, 1);
+  check_int_at_least(origin, "data.classes", s.data.classes, 2);
+  if (s.data.classes > 256)
+    fail(origin, "data.classes", std::to_string(s.data.classes),
+         "must be <= 256 (labels are bytes)");
+}
+
+std::string to_toml(const SearchSpace& space) {
+  std::string out;
+  std::string table;
+  for (const auto& [key, value] : flatten(space)) {
+    size_t dot = key.find('.');
+    std::string prefix = dot == std::string::npos ? "" : key.substr(0, dot);
+    if (prefix != table) {
+      out += "\n[" + prefix + "]\n";
+      table = prefix;
+    }
+    out += (dot == std::string::npos ? key : key.substr(dot + 1)) + " = " + value + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> diff_spaces(const SearchSpace& a, const SearchSpace& b) {
+  KeyValues ka = flatten(a), kb = flatten(b);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ka.size(); ++i)
+    if (ka[i].second != kb[i].second)
+      out.push_back(ka[i].first + ": " + ka[i].second + " -> " + kb[i].second);
+  return out;
+}
+
+}  // namespace qrsweep

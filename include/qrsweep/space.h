@@ -1,0 +1,66 @@
+// The search space: every input of a sweep (SPEC 1.1) as one struct whose member
+// initializers ARE the defaults (the notebook's preset), read from and written to TOML.
+// docs/space.md documents each key.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qrsweep/dataset.h"
+#include "qrsweep/math.h"
+
+namespace qrsweep {
+
+enum class Scale : int { kLinear = 0, kLog = 1 };
+enum class SamplerKind : int { kSobol = 0, kRandom = 1 };
+
+// A continuous range and how a point u in [0, 1) maps into it.
+struct Range {
+  double low = 0.0;
+  double high = 1.0;
+  Scale scale = Scale::kLinear;
+  // linear: low + u (high - low), as scipy's qmc.scale; log: low (high / low)^u. Clamped
+  // into [low, high] against rounding.
+  double at(double u) const;
+  // The inverse of at(), for tests and reports that look at values as points in [0, 1).
+  double unit(double value) const;
+};
+
+struct SearchSpace {
+  int trials = 300;
+  uint64_t seed = 0;  // keys every sampler and training stream; 0..2^63-1 (TOML integers)
+  SamplerKind sampler = SamplerKind::kSobol;
+  std::vector<Activation> activations{Activation::kRelu, Activation::kTanh, Activation::kSigmoid};
+  Range layer_size{20, 1500, Scale::kLinear};  // rounded; may leave the range (SPEC 1.4)
+  Range dropout_rate{0, 0.7, Scale::kLinear};
+  Range learning_rate{0.0005, 0.005, Scale::kLinear};
+  Range momentum{0, 1, Scale::kLinear};
+  Range batch_size{5, 600, Scale::kLinear};  // rounded
+  int max_epochs = 100;
+  int patience = 5;
+  bool clamp_layer_sizes = false;  // true: every size is clamped into layer_size's range
+  DataSource data;                 // [data]; defaults in DataSource (dataset.h)
+};
+
+const char* scale_name(Scale s);
+const char* sampler_name(SamplerKind s);
+
+// Throws ConfigError naming `origin`, the key and its value for every inconsistency
+// (low > high, log scale with low <= 0, sizes < 1, trials < 1, ...).
+void validate_space(const SearchSpace& space, const std::string& origin);
+
+// Parse and validate. Every key is optional (its default applies); an unknown key, a
+// value of the wrong type or an invalid value throws ConfigError naming the file, the
+// key and the value.
+SearchSpace parse_space_file(const std::string& path);
+SearchSpace parse_space_text(const std::string& text, const std::string& origin_name);
+
+// Canonical TOML: every key, in a fixed order, floats in their shortest round-trip form.
+// parse_space_text(to_toml(s)) == s, key for key (the store compares spaces on resume).
+std::string to_toml(const SearchSpace& space);
+
+// The keys whose values differ, each as "key: <value in a> -> <value in b>" (TOML
+// syntax), in canonical order; empty when the spaces are the same.
+std::vector<std::string> diff_spaces(const SearchSpace& a, const SearchSpace& b);
+
+}  // namespace qrsweep
