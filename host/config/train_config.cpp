@@ -1,7 +1,7 @@
 // Parses `qrsweep train --config FILE` (see train_config.h).
 #include "qrsweep/train_config.h"
 
-#include "config/data_table.h"
+#include "sampler/space_data.h"
 #include "config/toml_reader.h"
 #include "qrsweep/common.h"
 

@@ -1,6 +1,7 @@
 // The search space's maths, validation and canonical TOML form (space.h); reading TOML
 // lives in space_parse.cpp.
 #include "qrsweep/space.h"
+#include "sampler/space_data.h"
 
 #include <algorithm>
 #include <cmath>
@@ -172,19 +173,31 @@ void validate_space(const SearchSpace& s, const std::string& origin) {
          "must be <= " + format_double(kMaxBatchSize));
   check_int_at_least(origin, "max_epochs", s.max_epochs, 1);
   check_int_at_least(origin, "patience", s.patience, 1);
-  if (s.data.format != "idx" && s.data.format != "csv")
-    fail(origin, "data.format", toml_string(s.data.format), "expected \"idx\" or \"csv\"");
-  if (s.data.format == "csv") {
-    if (s.data.train_csv.empty())
+  validate_data_source(s.data, origin);
+}
+
+void validate_data_source(const DataSource& d, const std::string& origin) {
+  if (d.format != "idx" && d.format != "csv")
+    fail(origin, "data.format", toml_string(d.format), "expected \"idx\" or \"csv\"");
+  if (d.format == "csv") {
+    if (d.train_csv.empty())
       fail(origin, "data.train_csv", "\"\"", "format = \"csv\" needs a training CSV file");
-    if (s.data.test_csv.empty())
+    if (d.test_csv.empty())
       fail(origin, "data.test_csv", "\"\"", "format = \"csv\" needs a test CSV file");
   }
-  check_int_at_least(origin, "data.validation", s.data.validation, 1);
-  check_int_at_least(origin, "data.classes", s.data.classes, 2);
-  if (s.data.classes > 256)
-    fail(origin, "data.classes", std::to_string(s.data.classes),
-         "must be <= 256 (labels are bytes)");
+  check_int_at_least(origin, "data.validation", d.validation, 1);
+  check_int_at_least(origin, "data.classes", d.classes, 2);
+  if (d.classes > 256)
+    fail(origin, "data.classes", std::to_string(d.classes), "must be <= 256 (labels are bytes)");
+}
+
+std::string data_table_toml(const DataSource& d) {
+  SearchSpace s;
+  s.data = d;
+  std::string out = "[data]\n";
+  for (const auto& [key, value] : flatten(s))
+    if (key.rfind("data.", 0) == 0) out += key.substr(5) + " = " + value + "\n";
+  return out;
 }
 
 std::string to_toml(const SearchSpace& space) {

@@ -13,6 +13,7 @@
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/space.h"
+#include "sampler/space_data.h"
 #include "qrsweep/trial.h"
 
 namespace qrsweep {
@@ -185,6 +186,16 @@ class Parser {
         read_choice(*sub, "scale", p + "scale", {"linear", "log"}, static_cast<int>(r->scale)));
   }
 
+  void read_data(const toml::table& d, DataSource* out) const {
+    check_keys(d, "data.", {"format", "dir", "train_csv", "test_csv", "validation", "classes"});
+    read(d, "format", "data.format", &out->format);
+    read(d, "dir", "data.dir", &out->dir);
+    read(d, "train_csv", "data.train_csv", &out->train_csv);
+    read(d, "test_csv", "data.test_csv", &out->test_csv);
+    read(d, "validation", "data.validation", &out->validation);
+    read(d, "classes", "data.classes", &out->classes);
+  }
+
   SearchSpace parse(const toml::table& root) const {
     SearchSpace s;
     check_keys(
@@ -204,15 +215,7 @@ class Parser {
     read_range(root, "learning_rate", &s.learning_rate);
     read_range(root, "momentum", &s.momentum);
     read_range(root, "batch_size", &s.batch_size);
-    if (const toml::table* d = subtable(root, "data")) {
-      check_keys(*d, "data.", {"format", "dir", "train_csv", "test_csv", "validation", "classes"});
-      read(*d, "format", "data.format", &s.data.format);
-      read(*d, "dir", "data.dir", &s.data.dir);
-      read(*d, "train_csv", "data.train_csv", &s.data.train_csv);
-      read(*d, "test_csv", "data.test_csv", &s.data.test_csv);
-      read(*d, "validation", "data.validation", &s.data.validation);
-      read(*d, "classes", "data.classes", &s.data.classes);
-    }
+    if (const toml::table* d = subtable(root, "data")) read_data(*d, &s.data);
     return s;
   }
 
@@ -234,6 +237,13 @@ SearchSpace parse_space_text(const std::string& text, const std::string& origin_
   SearchSpace s = Parser(origin_name).parse(root);
   validate_space(s, origin_name);
   return s;
+}
+
+DataSource parse_data_table(const toml::table& data, const std::string& origin) {
+  DataSource d;
+  Parser(origin).read_data(data, &d);
+  validate_data_source(d, origin);
+  return d;
 }
 
 SearchSpace parse_space_file(const std::string& path) {

@@ -49,6 +49,9 @@ const char* sampler_name(SamplerKind s);
 // (low > high, log scale with low <= 0, sizes < 1, trials < 1, ...).
 void validate_space(const SearchSpace& space, const std::string& origin);
 
+// The [data] checks of validate_space, for any file that carries a [data] table.
+void validate_data_source(const DataSource& d, const std::string& origin);
+
 // Parse and validate. Every key is optional (its default applies); an unknown key, a
 // value of the wrong type or an invalid value throws ConfigError naming the file, the
 // key and the value.
