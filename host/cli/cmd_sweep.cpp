@@ -1,0 +1,66 @@
+// `qrsweep sweep`: runs (or resumes) a whole sweep into a directory and ends with the
+// best trial's test loss and accuracy (sweep.h, docs/sweep.md).
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "qrsweep/common.h"
+#include "qrsweep/sweep.h"
+
+namespace qrsweep::cli {
+namespace {
+
+struct SweepArgs {
+  SweepOptions options;
+  int64_t trials = -1;
+  int64_t seed = -1;
+};
+
+void run(SweepArgs& a) {
+  SweepOptions o = a.options;
+  if (a.trials >= 0) {
+    if (a.trials < 1 || a.trials > std::numeric_limits<int>::max())
+      throw ConfigError("--trials must be >= 1, got " + std::to_string(a.trials));
+    o.trials = static_cast<int>(a.trials);
+  }
+  if (a.seed >= 0) o.seed = static_cast<uint64_t>(a.seed);
+  const SweepOutcome out = run_sweep(o);
+  if (out.exit_status != 0) {
+    // Stopped by a signal: the store is closed and the message printed; report the
+    // signal in the exit status the way a shell would.
+    std::fflush(stdout);
+    std::exit(out.exit_status);
+  }
+}
+
+void setup(CLI::App& sub) {
+  auto a = std::make_shared<SweepArgs>();
+  SweepOptions& o = a->options;
+  sub.add_option("--space", o.space_path, "Search-space TOML file (docs/space.md)")->required();
+  sub.add_option("--out", o.out_dir, "Sweep directory: the store, best weights and config")
+      ->required();
+  sub.add_option("--backend", o.backend, "cpu, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  sub.add_option("--trials", a->trials, "Override the space's trial count")
+      ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
+  sub.add_option("--seed", a->seed, "Override the space's sweep seed")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
+      ->check(CLI::Range(0, 4096));
+  sub.add_option("--threads", o.threads, "BLAS threads per job (0: cores / jobs)")
+      ->check(CLI::Range(0, 4096));
+  sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
+  sub.add_flag("--quiet", o.quiet, "Print only the final summary");
+  sub.callback([a] { run(*a); });
+}
+
+const Registrar kRegistrar("sweep",
+                           "Run or resume a sweep: every trial, then the best one retrained "
+                           "and tested",
+                           30, setup);
+
+}  // namespace
+}  // namespace qrsweep::cli

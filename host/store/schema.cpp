@@ -1,0 +1,146 @@
+// The store's SQL schema and the version checks (see schema.h and docs/sweep.md).
+#include "store/schema.h"
+
+#include <string>
+
+#include "qrsweep/common.h"
+#include "qrsweep/store.h"
+
+namespace qrsweep::store_detail {
+
+const char* const kTrialColumns =
+    "trial, seed, structure, hidden_layers, activation, allow_dropout, allow_momentum, "
+    "l3, l4, l5, d1, d2, d3, d4, d5, l1n, l2n, l3n, l4n, l5n, d1r, d2r, d3r, d4r, d5r, "
+    "learning_rate, momentum, batch_size, max_epochs, patience, status, min_val_loss, "
+    "min_val_loss_epoch, max_val_accuracy, max_val_accuracy_epoch, epochs_run, steps, "
+    "seconds, stop_reason, error, backend, started_at, finished_at";
+
+namespace {
+
+// Trials carry their whole configuration, so the table alone says exactly what ran
+// (STYLE 9); L3..L5 repeat hidden_layers because the notebook's table has them.
+const char* const kSchema = R"sql(
+CREATE TABLE sweep (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  space_toml TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  trials INTEGER NOT NULL,
+  shard_index INTEGER NOT NULL,
+  shard_count INTEGER NOT NULL,
+  program_version TEXT NOT NULL,
+  host TEXT NOT NULL,
+  machine TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  device TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  wall_seconds REAL NOT NULL
+);
+CREATE TABLE trials (
+  trial INTEGER PRIMARY KEY,
+  seed INTEGER NOT NULL,
+  structure TEXT NOT NULL,
+  hidden_layers INTEGER NOT NULL,
+  activation TEXT NOT NULL,
+  allow_dropout INTEGER NOT NULL,
+  allow_momentum INTEGER NOT NULL,
+  l3 INTEGER NOT NULL, l4 INTEGER NOT NULL, l5 INTEGER NOT NULL,
+  d1 INTEGER NOT NULL, d2 INTEGER NOT NULL, d3 INTEGER NOT NULL, d4 INTEGER NOT NULL,
+  d5 INTEGER NOT NULL,
+  l1n INTEGER NOT NULL, l2n INTEGER NOT NULL, l3n INTEGER NOT NULL, l4n INTEGER NOT NULL,
+  l5n INTEGER NOT NULL,
+  d1r REAL NOT NULL, d2r REAL NOT NULL, d3r REAL NOT NULL, d4r REAL NOT NULL,
+  d5r REAL NOT NULL,
+  learning_rate REAL NOT NULL,
+  momentum REAL NOT NULL,
+  batch_size INTEGER NOT NULL,
+  max_epochs INTEGER NOT NULL,
+  patience INTEGER NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('queued', 'running', 'done', 'diverged', 'failed')),
+  min_val_loss REAL,
+  min_val_loss_epoch INTEGER NOT NULL DEFAULT 0,
+  max_val_accuracy REAL,
+  max_val_accuracy_epoch INTEGER NOT NULL DEFAULT 0,
+  epochs_run INTEGER NOT NULL DEFAULT 0,
+  steps INTEGER NOT NULL DEFAULT 0,
+  seconds REAL NOT NULL DEFAULT 0,
+  stop_reason TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  backend TEXT NOT NULL DEFAULT '',
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX trials_status ON trials (status);
+CREATE TABLE epochs (
+  trial INTEGER NOT NULL REFERENCES trials (trial),
+  epoch INTEGER NOT NULL,
+  loss REAL,
+  accuracy REAL,
+  val_loss REAL,
+  val_accuracy REAL,
+  seconds REAL NOT NULL,
+  PRIMARY KEY (trial, epoch)
+) WITHOUT ROWID;
+CREATE TABLE best (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  trial INTEGER NOT NULL REFERENCES trials (trial),
+  retrain_epochs INTEGER NOT NULL,
+  test_loss REAL,
+  test_accuracy REAL,
+  weights_path TEXT NOT NULL,
+  config_path TEXT NOT NULL,
+  seconds REAL NOT NULL,
+  backend TEXT NOT NULL,
+  finished_at TEXT NOT NULL
+);
+)sql";
+
+}  // namespace
+
+void create_schema(Db& db) {
+  db.exec(kSchema);
+  db.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+}
+
+FileKind inspect(Db& db, int* version) {
+  // The first read of the header: SQLITE_NOTADB (garbage) surfaces here as DataError.
+  const int v = static_cast<int>(db.scalar("PRAGMA user_version"));
+  *version = v;
+  if (v > kStoreSchemaVersion)
+    throw Error(db.path() + " was written by a newer qrsweep (store schema version " +
+                std::to_string(v) + "; this qrsweep " QRSWEEP_VERSION " reads up to version " +
+                std::to_string(kStoreSchemaVersion) +
+                "): use that qrsweep or another --out directory; the file was not modified");
+  const int64_t tables = db.scalar("SELECT count(*) FROM sqlite_master");
+  if (v == 0) {
+    if (tables == 0) return FileKind::kEmpty;
+    throw DataError(db.path() +
+                    " is an SQLite database but not a qrsweep store (no schema "
+                    "version); move it away or choose another --out directory");
+  }
+  for (const char* t : {"sweep", "trials", "epochs", "best"}) {
+    Statement s(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+    s.bind(1, std::string(t));
+    if (!s.step() || s.integer(0) != 1)
+      throw DataError(db.path() + " is damaged: table '" + t + "' is missing");
+  }
+  if (db.scalar("SELECT count(*) FROM sweep") != 1)
+    throw DataError(db.path() + " is damaged: its sweep table has no row");
+  return FileKind::kStore;
+}
+
+void configure_writer(Db& db) {
+  // WAL: readers (report, a test polling the store) never block the sweep, and a crash
+  // leaves the database as of the last commit. synchronous = FULL: each commit is on
+  // disk when it returns, so a trial recorded as done survives a power cut or a node
+  // failure too, not only a killed process (NORMAL would keep only the latter); it costs
+  // one fsync per epoch, which is small beside an epoch of training.
+  const std::string mode = db.text("PRAGMA journal_mode = WAL");
+  if (mode != "wal")
+    throw Error(db.path() + ": cannot switch the store to WAL mode (journal_mode is " + mode + ")");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace qrsweep::store_detail

@@ -1,0 +1,25 @@
+// The store's SQL schema (version kStoreSchemaVersion) and the checks run when a store
+// file is opened: is it SQLite, is it qrsweep's, is it a version this build reads.
+#pragma once
+#include "store/sqlite_db.h"
+
+namespace qrsweep::store_detail {
+
+// Column lists shared by the statements that write and read trials, in table order.
+extern const char* const kTrialColumns;
+constexpr int kTrialColumnCount = 43;
+
+// Creates every table and sets PRAGMA user_version; call inside a transaction.
+void create_schema(Db& db);
+
+// What an opened file holds, before anything is written to it.
+enum class FileKind { kEmpty, kStore };
+// Reads user_version and the table list. Throws DataError when the file is not a qrsweep
+// store (garbage, another program's database), Error when its version is newer than this
+// build's; nothing is written either way.
+FileKind inspect(Db& db, int* version);
+
+// Sets the connection up for writing: WAL journal, synchronous = FULL, foreign keys on.
+void configure_writer(Db& db);
+
+}  // namespace qrsweep::store_detail

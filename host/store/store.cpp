@@ -1,0 +1,402 @@
+// The results store (store.h): opening and creating store files, reads, and writes that
+// are each one transaction committed before the call returns.
+#include "qrsweep/store.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "qrsweep/common.h"
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+#include "store/trial_row.h"
+
+namespace qrsweep {
+
+using store_detail::Db;
+using store_detail::Statement;
+using store_detail::Transaction;
+
+struct Store::Impl {
+  Impl(const std::string& path, int flags) : db(path, flags) {}
+  Db db;
+  bool read_only = false;
+};
+
+namespace {
+
+// ISO 8601 UTC with milliseconds: "2024-05-06T07:08:09.123Z".
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const long ms = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03ldZ", buf, ms);
+  return out;
+}
+
+std::string placeholders(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += i ? ", ?" : "?";
+  return s;
+}
+
+const std::string& insert_trial_sql() {
+  static const std::string sql = std::string("INSERT INTO trials (") + store_detail::kTrialColumns +
+                                 ") VALUES (" + placeholders(store_detail::kTrialColumnCount) + ")";
+  return sql;
+}
+
+const std::string& upsert_trial_sql() {
+  static const std::string sql = [] {
+    std::string set;
+    const std::string cols = store_detail::kTrialColumns;
+    size_t p = 0;
+    while (p < cols.size()) {
+      size_t e = cols.find(", ", p);
+      const std::string c = cols.substr(p, e == std::string::npos ? std::string::npos : e - p);
+      if (c != "trial") set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
+      p = e == std::string::npos ? cols.size() : e + 2;
+    }
+    return insert_trial_sql() + " ON CONFLICT (trial) DO UPDATE SET " + set;
+  }();
+  return sql;
+}
+
+const char* const kStatusNames[] = {"queued", "running", "done", "diverged", "failed"};
+
+}  // namespace
+
+const char* trial_status_name(TrialStatus s) { return kStatusNames[static_cast<int>(s)]; }
+
+TrialStatus parse_trial_status(const std::string& name) {
+  for (int i = 0; i <= static_cast<int>(TrialStatus::kFailed); ++i)
+    if (name == kStatusNames[i]) return static_cast<TrialStatus>(i);
+  throw DataError("unknown trial status '" + name + "'");
+}
+
+bool is_finished(TrialStatus s) {
+  return s == TrialStatus::kDone || s == TrialStatus::kDiverged || s == TrialStatus::kFailed;
+}
+
+std::string store_path(const std::string& dir) { return dir + "/store.sqlite"; }
+
+std::string shard_store_path(const std::string& dir, int shard_index, int shard_count) {
+  return dir + "/shards/shard-" + std::to_string(shard_index) + "-of-" +
+         std::to_string(shard_count) + ".sqlite";
+}
+
+Store::Store(std::unique_ptr<Impl> impl, std::string path, int version)
+    : impl_(std::move(impl)), path_(std::move(path)), schema_version_(version) {}
+
+Store::~Store() = default;
+
+bool Store::exists(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return false;
+  Db db(path, SQLITE_OPEN_READONLY);
+  int version = 0;
+  return store_detail::inspect(db, &version) == store_detail::FileKind::kStore;
+}
+
+std::unique_ptr<Store> Store::create(const std::string& path, const SweepRecord& sweep,
+                                     const std::vector<TrialConfig>& plan) {
+  auto impl = std::make_unique<Impl>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  Db& db = impl->db;
+  int version = 0;
+  if (store_detail::inspect(db, &version) != store_detail::FileKind::kEmpty)
+    throw Error(path + " already holds a store; open it instead of creating one");
+  store_detail::configure_writer(db);
+  Transaction tx(db);
+  store_detail::create_schema(db);
+  const std::string now = utc_now();
+  Statement s(db,
+              "INSERT INTO sweep (id, space_toml, seed, trials, shard_index, shard_count, "
+              "program_version, host, machine, backend, device, created_at, updated_at, "
+              "wall_seconds) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, sweep.identity.space_toml)
+      .bind(2, static_cast<int64_t>(sweep.seed))
+      .bind(3, sweep.trials)
+      .bind(4, sweep.identity.shard_index)
+      .bind(5, sweep.identity.shard_count)
+      .bind(6, sweep.program_version.empty() ? std::string(QRSWEEP_VERSION) : sweep.program_version)
+      .bind(7, sweep.host)
+      .bind(8, sweep.machine)
+      .bind(9, sweep.backend)
+      .bind(10, sweep.device)
+      .bind(11, sweep.created_at.empty() ? now : sweep.created_at)
+      .bind(12, sweep.updated_at.empty() ? now : sweep.updated_at)
+      .bind(13, sweep.wall_seconds);
+  s.run();
+  Statement ins(db, insert_trial_sql());
+  for (const TrialConfig& c : plan) {
+    TrialRecord r;
+    r.config = c;
+    store_detail::bind_trial(ins, 1, r);
+    ins.run();
+  }
+  tx.commit();
+  return std::unique_ptr<Store>(new Store(std::move(impl), path, kStoreSchemaVersion));
+}
+
+std::unique_ptr<Store> Store::open(const std::string& path, bool read_only) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error("no store at " + path);
+  auto impl =
+      std::make_unique<Impl>(path, read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  impl->read_only = read_only;
+  Db& db = impl->db;
+  int version = 0;
+  if (store_detail::inspect(db, &version) != store_detail::FileKind::kStore)
+    throw DataError(path + " is an empty file, not a qrsweep store");
+  if (!read_only) {
+    // A damaged page would otherwise surface halfway through a sweep.
+    const std::string check = db.text("PRAGMA quick_check");
+    if (check != "ok")
+      throw DataError(path + " is damaged (" + check +
+                      "); restore it from a copy or choose another --out directory");
+    store_detail::configure_writer(db);
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl), path, version));
+}
+
+// ---- reads ------------------------------------------------------------------
+
+SweepRecord Store::sweep() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "SELECT space_toml, shard_index, shard_count, seed, trials, program_version, "
+              "host, machine, backend, device, created_at, updated_at, wall_seconds "
+              "FROM sweep WHERE id = 1");
+  if (!s.step()) throw DataError(path_ + " is damaged: its sweep table has no row");
+  SweepRecord r;
+  r.identity.space_toml = s.text(0);
+  r.identity.shard_index = static_cast<int>(s.integer(1));
+  r.identity.shard_count = static_cast<int>(s.integer(2));
+  r.seed = static_cast<uint64_t>(s.integer(3));
+  r.trials = static_cast<int>(s.integer(4));
+  r.program_version = s.text(5);
+  r.host = s.text(6);
+  r.machine = s.text(7);
+  r.backend = s.text(8);
+  r.device = s.text(9);
+  r.created_at = s.text(10);
+  r.updated_at = s.text(11);
+  r.wall_seconds = s.real(12);
+  return r;
+}
+
+std::vector<TrialRecord> Store::trials() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
+  std::vector<TrialRecord> out;
+  while (s.step()) out.push_back(store_detail::read_trial(s, path_));
+  return out;
+}
+
+std::optional<TrialRecord> Store::trial(int index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db, std::string("SELECT ") + store_detail::kTrialColumns +
+                             " FROM trials WHERE trial = ?");
+  s.bind(1, index);
+  if (!s.step()) return std::nullopt;
+  return store_detail::read_trial(s, path_);
+}
+
+std::vector<EpochMetrics> Store::epochs(int trial) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "SELECT epoch, loss, accuracy, val_loss, val_accuracy, seconds FROM epochs "
+              "WHERE trial = ? ORDER BY epoch");
+  s.bind(1, trial);
+  std::vector<EpochMetrics> out;
+  while (s.step()) {
+    EpochMetrics m;
+    m.epoch = static_cast<int>(s.integer(0));
+    m.loss = s.real(1);
+    m.accuracy = s.real(2);
+    m.val_loss = s.real(3);
+    m.val_accuracy = s.real(4);
+    m.seconds = s.real(5);
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::optional<TestRecord> Store::test() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "SELECT trial, retrain_epochs, test_loss, test_accuracy, weights_path, "
+              "config_path, seconds, backend, finished_at FROM best WHERE id = 1");
+  if (!s.step()) return std::nullopt;
+  TestRecord t;
+  t.trial = static_cast<int>(s.integer(0));
+  t.retrain_epochs = static_cast<int>(s.integer(1));
+  t.test_loss = s.real(2);
+  t.test_accuracy = s.real(3);
+  t.weights_path = s.text(4);
+  t.config_path = s.text(5);
+  t.seconds = s.real(6);
+  t.backend = s.text(7);
+  t.finished_at = s.text(8);
+  return t;
+}
+
+int Store::count(TrialStatus status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db, "SELECT count(*) FROM trials WHERE status = ?");
+  s.bind(1, std::string(trial_status_name(status)));
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+// ---- writes -----------------------------------------------------------------
+
+int Store::reset_unfinished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Db& db = impl_->db;
+  Transaction tx(db);
+  const int running =
+      static_cast<int>(db.scalar("SELECT count(*) FROM trials WHERE status = 'running'"));
+  db.exec(
+      "DELETE FROM epochs WHERE trial IN "
+      "(SELECT trial FROM trials WHERE status IN ('queued', 'running'));"
+      "UPDATE trials SET status = 'queued', min_val_loss = NULL, min_val_loss_epoch = 0, "
+      "max_val_accuracy = NULL, max_val_accuracy_epoch = 0, epochs_run = 0, steps = 0, "
+      "seconds = 0, stop_reason = '', error = '', backend = '', started_at = NULL, "
+      "finished_at = NULL WHERE status IN ('queued', 'running');");
+  tx.commit();
+  return running;
+}
+
+void Store::record_run(const std::string& host, const std::string& machine,
+                       const std::string& backend, const std::string& device) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "UPDATE sweep SET host = ?, machine = ?, backend = ?, device = ?, "
+              "program_version = ?, updated_at = ? WHERE id = 1");
+  s.bind(1, host).bind(2, machine).bind(3, backend).bind(4, device);
+  s.bind(5, std::string(QRSWEEP_VERSION)).bind(6, utc_now());
+  s.run();
+}
+
+void Store::add_wall_seconds(double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "UPDATE sweep SET wall_seconds = wall_seconds + ?, updated_at = ? WHERE id = 1");
+  s.bind(1, seconds).bind(2, utc_now());
+  s.run();
+}
+
+void Store::mark_running(int trial, const std::string& backend) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Db& db = impl_->db;
+  Transaction tx(db);
+  Statement del(db, "DELETE FROM epochs WHERE trial = ?");
+  del.bind(1, trial);
+  del.run();
+  Statement s(db,
+              "UPDATE trials SET status = 'running', backend = ?, started_at = ? "
+              "WHERE trial = ?");
+  s.bind(1, backend).bind(2, utc_now()).bind(3, trial);
+  s.run();
+  if (sqlite3_changes(db.handle()) != 1)
+    throw Error(path_ + ": no trial " + std::to_string(trial) + " in the store");
+  tx.commit();
+}
+
+void Store::add_epoch(int trial, const EpochMetrics& m) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "INSERT INTO epochs (trial, epoch, loss, accuracy, val_loss, val_accuracy, "
+              "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, trial).bind(2, m.epoch).bind(3, m.loss).bind(4, m.accuracy);
+  s.bind(5, m.val_loss).bind(6, m.val_accuracy).bind(7, m.seconds);
+  s.run();  // autocommit: one transaction per epoch row
+}
+
+void Store::finish_trial(const TrialRecord& r) {
+  if (!is_finished(r.status))
+    throw Error("finish_trial: trial " + std::to_string(r.config.index) + " has status " +
+                trial_status_name(r.status));
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "UPDATE trials SET status = ?, min_val_loss = ?, min_val_loss_epoch = ?, "
+              "max_val_accuracy = ?, max_val_accuracy_epoch = ?, epochs_run = ?, steps = ?, "
+              "seconds = ?, stop_reason = ?, error = ?, backend = ?, finished_at = ? "
+              "WHERE trial = ?");
+  s.bind(1, std::string(trial_status_name(r.status)))
+      .bind(2, r.min_val_loss)
+      .bind(3, r.min_val_loss_epoch)
+      .bind(4, r.max_val_accuracy)
+      .bind(5, r.max_val_accuracy_epoch)
+      .bind(6, r.epochs_run)
+      .bind(7, r.steps)
+      .bind(8, r.seconds)
+      .bind(9, r.stop_reason)
+      .bind(10, r.error)
+      .bind(11, r.backend)
+      .bind(12, utc_now())
+      .bind(13, r.config.index);
+  s.run();
+  if (sqlite3_changes(impl_->db.handle()) != 1)
+    throw Error(path_ + ": no trial " + std::to_string(r.config.index) + " in the store");
+}
+
+void Store::requeue(int trial) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Db& db = impl_->db;
+  Transaction tx(db);
+  Statement del(db, "DELETE FROM epochs WHERE trial = ?");
+  del.bind(1, trial);
+  del.run();
+  Statement s(db,
+              "UPDATE trials SET status = 'queued', backend = '', started_at = NULL "
+              "WHERE trial = ?");
+  s.bind(1, trial);
+  s.run();
+  tx.commit();
+}
+
+void Store::put_test(const TestRecord& t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement s(impl_->db,
+              "INSERT OR REPLACE INTO best (id, trial, retrain_epochs, test_loss, "
+              "test_accuracy, weights_path, config_path, seconds, backend, finished_at) "
+              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, t.trial).bind(2, t.retrain_epochs).bind(3, t.test_loss).bind(4, t.test_accuracy);
+  s.bind(5, t.weights_path).bind(6, t.config_path).bind(7, t.seconds).bind(8, t.backend);
+  s.bind(9, t.finished_at.empty() ? utc_now() : t.finished_at);
+  s.run();
+}
+
+void Store::put_trial(const TrialRecord& r, const std::vector<EpochMetrics>& epochs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Db& db = impl_->db;
+  Transaction tx(db);
+  Statement del(db, "DELETE FROM epochs WHERE trial = ?");
+  del.bind(1, r.config.index);
+  del.run();
+  // An upsert, not DELETE + INSERT: the best row may refer to this trial.
+  Statement ins(db, upsert_trial_sql());
+  store_detail::bind_trial(ins, 1, r);
+  ins.run();
+  Statement ep(db,
+               "INSERT INTO epochs (trial, epoch, loss, accuracy, val_loss, val_accuracy, "
+               "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  for (const EpochMetrics& m : epochs) {
+    ep.bind(1, r.config.index).bind(2, m.epoch).bind(3, m.loss).bind(4, m.accuracy);
+    ep.bind(5, m.val_loss).bind(6, m.val_accuracy).bind(7, m.seconds);
+    ep.run();
+  }
+  tx.commit();
+}
+
+}  // namespace qrsweep

@@ -1,0 +1,14 @@
+// A TrialRecord as one row of the trials table (the columns of schema.h's kTrialColumns).
+#pragma once
+#include "qrsweep/store.h"
+#include "store/sqlite_db.h"
+
+namespace qrsweep::store_detail {
+
+// Binds every column of kTrialColumns, in order, to parameters first, first + 1, ...
+void bind_trial(Statement& s, int first, const TrialRecord& r);
+// Reads a row selected as kTrialColumns. Throws DataError naming the store when a value
+// is not one qrsweep writes.
+TrialRecord read_trial(const Statement& s, const std::string& store_path);
+
+}  // namespace qrsweep::store_detail

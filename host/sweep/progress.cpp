@@ -1,0 +1,131 @@
+// Progress display for a running sweep (see progress.h).
+#include "sweep/progress.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace qrsweep::sweep_detail {
+
+namespace {
+constexpr double kRedrawSeconds = 0.2;  // the live line is redrawn at most this often
+}
+
+std::string format_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  long t = std::lround(s);
+  char buf[32];
+  if (t < 60)
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  else if (t < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+  return buf;
+}
+
+Progress::Mode Progress::mode_for(bool quiet) {
+  if (quiet) return Mode::kQuiet;
+  return isatty(STDERR_FILENO) ? Mode::kLive : Mode::kLines;
+}
+
+Progress::Progress(Mode mode, std::FILE* out, int total, int finished, double best)
+    : mode_(mode), out_(out), total_(total), finished_(finished), best_(best) {}
+
+Progress::~Progress() { close(); }
+
+std::string Progress::status_line() const {
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const int remaining = total_ - finished_;
+  double eta = NAN;
+  if (finished_here_ > 0) eta = elapsed / finished_here_ * remaining;
+  if (remaining == 0) eta = 0;
+  char best[32] = "-";
+  if (!std::isnan(best_)) std::snprintf(best, sizeof best, "%.5f", best_);
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%d/%d finished, %d running, best val loss %s, elapsed %s, ETA %s",
+                finished_, total_, running_, best, format_duration(elapsed).c_str(),
+                format_duration(eta).c_str());
+  return buf;
+}
+
+void Progress::clear_live() {
+  if (mode_ == Mode::kLive && live_shown_) {
+    std::fputs("\r\033[K", out_);
+    live_shown_ = false;
+  }
+}
+
+void Progress::redraw(bool force) {
+  if (mode_ != Mode::kLive || closed_) return;
+  const auto now = Clock::now();
+  if (!force && live_shown_ &&
+      std::chrono::duration<double>(now - last_draw_).count() < kRedrawSeconds)
+    return;
+  last_draw_ = now;
+  std::fprintf(out_, "\r\033[K[sweep] %s", status_line().c_str());
+  std::fflush(out_);
+  live_shown_ = true;
+}
+
+void Progress::trial_started(int) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++running_;
+  redraw(true);
+}
+
+void Progress::epoch_done(int, const EpochMetrics&) {
+  std::lock_guard<std::mutex> lock(mu_);
+  redraw(false);
+}
+
+void Progress::trial_finished(const TrialRecord& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --running_;
+  ++finished_;
+  ++finished_here_;
+  if (r.status == TrialStatus::kDone && !std::isnan(r.min_val_loss) &&
+      (std::isnan(best_) || r.min_val_loss < best_))
+    best_ = r.min_val_loss;
+  if (mode_ == Mode::kLines) {
+    const int i = r.config.index;
+    if (r.status == TrialStatus::kFailed)
+      std::fprintf(out_, "trial %d failed after %d epochs: %s", i, r.epochs_run, r.error.c_str());
+    else if (r.status == TrialStatus::kDiverged)
+      std::fprintf(out_, "trial %d diverged at epoch %d", i, r.epochs_run);
+    else
+      std::fprintf(out_,
+                   "trial %d done: min val loss %.5f at epoch %d, max val accuracy %.4f at "
+                   "epoch %d, %d epochs (%s), %.1f s",
+                   i, r.min_val_loss, r.min_val_loss_epoch, r.max_val_accuracy,
+                   r.max_val_accuracy_epoch, r.epochs_run, r.stop_reason.c_str(), r.seconds);
+    std::fprintf(out_, "  [%s]\n", status_line().c_str());
+    std::fflush(out_);
+  }
+  redraw(true);
+}
+
+void Progress::trial_requeued(int) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --running_;
+  redraw(true);
+}
+
+void Progress::message(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (mode_ == Mode::kQuiet) return;
+  clear_live();
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
+  if (running_ > 0) redraw(true);
+}
+
+void Progress::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  clear_live();
+  std::fflush(out_);
+  closed_ = true;
+}
+
+}  // namespace qrsweep::sweep_detail

@@ -1,0 +1,45 @@
+// The store's writer lock (see store_lock.h). flock locks die with the process, so a
+// killed sweep never leaves a stale lock behind.
+#include "sweep/store_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "qrsweep/common.h"
+
+namespace qrsweep::sweep_detail {
+
+StoreLock::StoreLock(const std::string& store_path) {
+  const std::string path = store_path + ".lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error("cannot create the lock file " + path + ": " + std::strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    ssize_t got = pread(fd_, buf, sizeof buf - 1, 0);
+    std::string holder = got > 0 ? std::string(buf, static_cast<size_t>(got)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw Error(store_path + " is in use by another qrsweep process" +
+                  (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                  "; wait for it to finish or stop it first");
+    throw Error("cannot lock " + path + ": " + std::strerror(err));
+  }
+  const std::string pid = std::to_string(static_cast<long>(getpid())) + "\n";
+  if (ftruncate(fd_, 0) == 0) {
+    ssize_t wrote = pwrite(fd_, pid.data(), pid.size(), 0);
+    (void)wrote;  // the pid only improves the message above; the lock is what counts
+  }
+}
+
+StoreLock::~StoreLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace qrsweep::sweep_detail
