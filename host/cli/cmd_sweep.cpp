@@ -50,7 +50,7 @@ void setup(CLI::App& sub) {
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
       ->check(CLI::Range(0, 4096));
-  sub.add_option("--threads", o.threads, "BLAS threads per job (0: cores / jobs)")
+  sub.add_option("--threads", o.threads, "BLAS threads per CPU job (default 1, so results do not depend on it)")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");

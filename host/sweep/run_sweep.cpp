@@ -116,7 +116,10 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (kind == "auto") kind = cuda_available() ? "cuda" : "cpu";
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? default_cores() : 1);
   BackendOptions bo;
-  bo.threads = o.threads > 0 ? o.threads : std::max(1, default_cores() / jobs);
+  // One BLAS thread per CPU session unless asked otherwise: OpenBLAS's results can
+  // change in the last digits with its thread count, and a sweep's tables must not
+  // depend on --jobs, on the core count, or on which shard or machine ran a trial.
+  bo.threads = o.threads > 0 ? o.threads : 1;
   std::unique_ptr<Backend> backend = make_backend(kind, bo);
   store->record_run(sweep_detail::host_name(), sweep_detail::machine_description(), backend->name(),
                     backend->device());
