@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs qrsweep's build and test dependencies from Debian's packages (idempotent:
-# skips apt when everything is already there). Needs root, as on the build machines.
+# Installs qrsweep's dependencies from Debian's packages (idempotent: apt runs only when
+# something is missing). Needs root (or sudo), as on the build machines.
+#   scripts/setup.sh          what building and running qrsweep needs
+#   scripts/setup.sh --test   also what the tests need (PyTorch and scipy as oracles,
+#                             Chromium and rsvg-convert for the report tests)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
-      libgtest-dev zlib1g-dev libsqlite3-dev libopenblas-dev
-      libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-      dataset-fashion-mnist python3-numpy python3-scipy python3-torch)
+      zlib1g-dev libsqlite3-dev libopenblas-dev
+      libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libgtest-dev
+      dataset-fashion-mnist)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(python3-numpy python3-scipy python3-torch chromium librsvg2-bin fonts-dejavu-core)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,5 +20,6 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi

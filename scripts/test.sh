@@ -4,7 +4,7 @@
 # under ASan + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 BUILD_DIR=build scripts/build.sh
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
 if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then

@@ -17,7 +17,12 @@ std::vector<CommandInfo>& command_registry() {
 int main(int argc, char** argv) {
   using namespace qrsweep;
   CLI::App app{"qrsweep: quasi-random hyperparameter sweeps of MLPs, many trials at once"};
-  app.set_version_flag("--version", std::string("qrsweep ") + QRSWEEP_VERSION);
+#ifdef QRSWEEP_HAVE_CUDA
+  const char* backends = " (backends: cpu, cuda)";
+#else
+  const char* backends = " (backends: cpu)";
+#endif
+  app.set_version_flag("--version", std::string("qrsweep ") + QRSWEEP_VERSION + backends);
   app.require_subcommand(1);
   auto& registry = cli::command_registry();
   std::sort(registry.begin(), registry.end(),
