@@ -48,14 +48,17 @@ TEST(Space, EmptyFileAndNotebookExampleAreTheDefault) {
 }
 
 TEST(Space, CpuQuickExampleParses) {
+  // The README's CPU preset: 16 small trials, clamped widths 32..192, batch 32..512,
+  // at most 10 epochs with patience 3 (README and docs/sweep.md quote these).
   SearchSpace s = parse_space_file(kExamples + "cpu-quick.toml");
-  EXPECT_EQ(s.trials, 12);
-  EXPECT_EQ(s.layer_size.low, 16);
-  EXPECT_EQ(s.layer_size.high, 128);
-  EXPECT_EQ(s.batch_size.low, 64);
+  EXPECT_EQ(s.trials, 16);
+  EXPECT_TRUE(s.clamp_layer_sizes);
+  EXPECT_EQ(s.layer_size.low, 32);
+  EXPECT_EQ(s.layer_size.high, 192);
+  EXPECT_EQ(s.batch_size.low, 32);
   EXPECT_EQ(s.batch_size.high, 512);
-  EXPECT_EQ(s.max_epochs, 6);
-  EXPECT_EQ(s.patience, 2);
+  EXPECT_EQ(s.max_epochs, 10);
+  EXPECT_EQ(s.patience, 3);
 }
 
 TEST(Space, ParsesEveryKey) {
