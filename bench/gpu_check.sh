@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# The GPU check (shared/GPU.md), run from the repository root on the GPU machine: unpacks
+# bench/deps/*.deb into a private prefix, builds Release for sm_90 against it, runs the GPU
+# tests, compute-sanitizer on short CUDA training runs, and the kernel benchmark; writes a
+# Markdown summary and raw logs into $OUT (else bench/results/<date>/), prints a table last.
+# Keeps going after a failure. Exit: 0 all passed, 1 something failed, 3 no GPU (the build
+# steps ran, the run steps were skipped).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+T0=$(date +%s)
+LIMIT_S=${QRSWEEP_CHECK_LIMIT_S:-470}  # the whole run ends by then (8 minutes, with margin)
+STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+OUT_DIR=${OUT:-$ROOT/bench/results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}
+DEPS=$ROOT/bench/deps
+PREFIX=${QRSWEEP_DEPS_PREFIX:-$ROOT/build-gpu-deps}
+BUILD=${QRSWEEP_GPU_BUILD:-$ROOT/build-gpu}
+ARCH=${QRSWEEP_CUDA_ARCH:-90}
+JOBS=$(nproc 2>/dev/null || echo 4)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$OUT_DIR"
+# At most 8 files come back from $OUT: these seven.
+BUILD_LOG=$OUT_DIR/build.log
+TEST_LOG=$OUT_DIR/tests.log
+SAN_LOG=$OUT_DIR/sanitizer.log
+BENCH_LOG=$OUT_DIR/bench.log
+SUMMARY=$OUT_DIR/summary.md
+: >"$BUILD_LOG"; : >"$TEST_LOG"; : >"$SAN_LOG"; : >"$BENCH_LOG"
+
+STEP_NAMES=(); STEP_RESULTS=(); STEP_SECS=(); STEP_NOTES=()
+FAILED=0
+record() {  # name result seconds note
+  STEP_NAMES+=("$1"); STEP_RESULTS+=("$2"); STEP_SECS+=("$3"); STEP_NOTES+=("$4")
+  [ "$2" = FAIL ] && FAILED=1
+  printf 'gpu_check: %-26s %-5s %4ss  %s\n' "$1" "$2" "$3" "$4"
+}
+elapsed() { echo $(( $(date +%s) - T0 )); }
+# run NAME LOG TIMEOUT_S NOTE command...: runs the command (its output into LOG), records it.
+# The timeout shrinks to what is left of LIMIT_S, so the summary is always written.
+run() {
+  local name=$1 log=$2 limit=$3 note=$4; shift 4
+  local left=$(( LIMIT_S - $(elapsed) - 10 ))
+  if [ "$left" -lt 15 ]; then
+    record "$name" SKIP 0 "out of time (limit ${LIMIT_S}s)"; return 1
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  local t rc
+  t=$(date +%s)
+  printf '\n===== %s (%s)\n$ %s\n' "$name" "$(date -u +%H:%M:%S)" "$*" >>"$log"
+  timeout "$limit" "$@" >>"$log" 2>&1
+  rc=$?
+  local dt=$(( $(date +%s) - t ))
+  if [ $rc -eq 0 ]; then record "$name" ok "$dt" "$note"
+  elif [ $rc -eq 124 ]; then
+    record "$name" FAIL "$dt" "timed out after ${limit}s (see $(basename "$log"))"
+  else record "$name" FAIL "$dt" "exit $rc (see $(basename "$log"))"; fi
+  return $rc
+}
+
+# ---- 1. Unpack the Debian packages into the prefix --------------------------------------
+unpack() {
+  rm -rf "$PREFIX" && mkdir -p "$PREFIX" || return 1
+  local n=0 deb
+  for deb in "$DEPS"/*.deb; do
+    if [ ! -e "$deb" ]; then
+      echo "no .deb files in $DEPS: run bench/gpu_deps.sh on a build machine"
+      return 1
+    fi
+    if command -v dpkg >/dev/null 2>&1; then
+      dpkg -x "$deb" "$PREFIX" || return 1
+    else  # no dpkg: a .deb is an ar archive holding data.tar.*
+      local member
+      member=$(ar t "$deb" | grep '^data\.tar') || return 1
+      ar p "$deb" "$member" | tar -x -C "$PREFIX" -f - || return 1
+    fi
+    n=$((n + 1))
+  done
+  # pkg-config files name /usr: point them into the prefix.
+  find "$PREFIX" -name '*.pc' -print0 | xargs -0 -r sed -i -E \
+    "s#(^|[= ]|-I|-L)/usr(/|\$)#\\1$PREFIX/usr\\2#g" || return 1
+  # Absolute symlinks (libz.so -> /lib/...): re-point into the prefix where the target is there.
+  local link target
+  while IFS= read -r -d '' link; do
+    target=$(readlink "$link")
+    case "$target" in
+      /*) [ -e "$PREFIX$target" ] && ln -sfn "$PREFIX$target" "$link" ;;
+    esac
+  done < <(find "$PREFIX" -type l -print0)
+  # pkg-config: the system's if there is one, else the prefix's pkgconf through a wrapper.
+  if command -v pkg-config >/dev/null 2>&1 && [ "${QRSWEEP_PREFIX_PKGCONFIG:-0}" != 1 ]; then
+    PKG_CONFIG_BIN=$(command -v pkg-config)
+  else
+    mkdir -p "$PREFIX/bin"
+    cat >"$PREFIX/bin/pkg-config" <<EOF
+#!/bin/sh
+LD_LIBRARY_PATH="$PREFIX/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" \\
+  exec "$PREFIX/usr/bin/pkgconf" "\$@"
+EOF
+    chmod +x "$PREFIX/bin/pkg-config"
+    PKG_CONFIG_BIN=$PREFIX/bin/pkg-config
+  fi
+  echo "unpacked $n packages into $PREFIX; pkg-config: $PKG_CONFIG_BIN"
+}
+PKG_CONFIG_BIN=pkg-config
+t=$(date +%s)
+printf '===== unpack\n' >>"$BUILD_LOG"
+if unpack >>"$BUILD_LOG" 2>&1; then
+  n_debs=$(find "$DEPS" -maxdepth 1 -name '*.deb' | wc -l)
+  record unpack ok $(( $(date +%s) - t )) "$n_debs packages -> $(basename "$PREFIX")"
+  DEPS_OK=1
+else
+  record unpack FAIL $(( $(date +%s) - t )) "see build.log"
+  DEPS_OK=0
+fi
+FMNIST=$PREFIX/usr/share/datasets/fashion-mnist
+LIBDIR=$PREFIX/usr/lib/x86_64-linux-gnu
+PKG_CONFIG_PATH="$LIBDIR/openblas-pthread/pkgconfig:$LIBDIR/pkgconfig"
+export PKG_CONFIG_PATH="$PKG_CONFIG_PATH:$PREFIX/usr/share/pkgconfig"
+# Only the libraries the build links (OpenBLAS and its Fortran runtime, toml++, SQLite): the
+# binaries and the test discovery at build time need them; tools keep the system's.
+RUN_LIBS="$LIBDIR/openblas-pthread:$LIBDIR"
+export LD_LIBRARY_PATH="$RUN_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+# ---- 2. Configure and build ---------------------------------------------------------------
+# Cache entries naming where each dependency was found.
+ORIGIN_VARS='GTest_DIR|CLI11_DIR|tomlplusplus_DIR|nlohmann_json_DIR|SQLite3_INCLUDE_DIR'
+ORIGIN_VARS+='|ZLIB_INCLUDE_DIR|OPENBLAS_INCLUDE_DIRS'
+BUILD_OK=0
+if [ $DEPS_OK = 1 ]; then
+  if run configure "$BUILD_LOG" 120 "Release, sm_$ARCH, deps from the prefix" \
+      env LD_LIBRARY_PATH= cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DQRSWEEP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DCMAKE_PREFIX_PATH="$PREFIX/usr" \
+      -DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG_BIN" -DCMAKE_POLICY_VERSION_MINIMUM=3.5; then
+    # Where each dependency was found: everything should come from the prefix.
+    {
+      echo "===== dependency origins"
+      grep -E "^($ORIGIN_VARS|SQLite3_LIBRARY|ZLIB_LIBRARY_RELEASE|OPENBLAS_LINK_LIBRARIES)[:=]" \
+        "$BUILD/CMakeCache.txt"
+    } >>"$BUILD_LOG"
+    outside=$(grep -E "^($ORIGIN_VARS)[:=]" "$BUILD/CMakeCache.txt" | grep -vc "$PREFIX")
+    if [ "$outside" -gt 0 ]; then
+      echo "gpu_check: note: $outside dependencies were found outside the prefix (see build.log)"
+    fi
+    run build "$BUILD_LOG" "${QRSWEEP_BUILD_TIMEOUT_S:-400}" "$JOBS jobs" \
+      cmake --build "$BUILD" -j "$JOBS" && BUILD_OK=1
+  fi
+fi
+
+# ---- 3. The run steps need a GPU --------------------------------------------------------------
+GPU_NAME="none"
+HAVE_GPU=0
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  HAVE_GPU=1
+  GPU_NAME=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader |
+             head -1)
+fi
+skip_all() {
+  local why=$1 s
+  for s in "gpu tests" "memcheck train (own)" "memcheck train (cuBLAS)" "memcheck kernels" \
+           "racecheck train" "initcheck train" "kernel benchmark"; do
+    record "$s" SKIP 0 "$why"
+  done
+}
+
+TESTS_LINE="not run"
+if [ $BUILD_OK != 1 ]; then
+  skip_all "the build failed"
+elif [ $HAVE_GPU != 1 ]; then
+  echo "gpu_check: no GPU: nvidia-smi finds no device here;" \
+       "the build is checked, the run steps are skipped"
+  skip_all "no GPU"
+else
+  # GPU tests; each test is its own process (gtest_discover_tests).
+  run "gpu tests" "$TEST_LOG" 300 "ctest -L gpu" \
+    env QRSWEEP_FASHION_MNIST_DIR="$FMNIST" ctest --test-dir "$BUILD" -L gpu \
+    --output-on-failure --timeout 200 -j 2
+  TESTS_LINE=$(grep -E 'tests passed|tests failed' "$TEST_LOG" | tail -1)
+  skipped=$(grep -c '\*\*\*Skipped' "$TEST_LOG")
+  TESTS_LINE="$TESTS_LINE; $skipped skipped"
+
+  # A tiny config on Fashion-MNIST from the prefix (1,000 validation rows keep it short).
+  cat >"$WORK/tiny.toml" <<EOF
+sizes = [64, 32]
+activation = "relu"
+dropout_rates = [0.25, 0.0]
+learning_rate = 0.001
+momentum = 0.5
+batch_size = 100
+seed = 1
+trial = 0
+max_epochs = 1
+patience = 5
+[data]
+format = "idx"
+validation = 1000
+EOF
+  SAN_BIN=$(command -v compute-sanitizer || true)
+  for d in "${CUDA_HOME:-}" /usr/local/cuda; do
+    if [ -z "$SAN_BIN" ] && [ -n "$d" ] && [ -x "$d/bin/compute-sanitizer" ]; then
+      SAN_BIN=$d/bin/compute-sanitizer
+    fi
+  done
+  SAN=("$SAN_BIN" --error-exitcode 99 --print-limit 20)
+  if [ -z "$SAN_BIN" ]; then
+    for s in "memcheck train (own)" "memcheck train (cuBLAS)" "memcheck kernels" \
+             "racecheck train" "initcheck train"; do
+      record "$s" FAIL 0 "compute-sanitizer not found"
+    done
+  else
+    run "memcheck train (own)" "$SAN_LOG" 150 "20 steps, leak check" \
+      "${SAN[@]}" --tool memcheck --leak-check full "$BUILD/qrsweep" train \
+      --config "$WORK/tiny.toml" --backend cuda --steps 20 --data "$FMNIST"
+    run "memcheck train (cuBLAS)" "$SAN_LOG" 120 "QRSWEEP_CUDA_GEMM=cublas, 5 steps" \
+      env QRSWEEP_CUDA_GEMM=cublas "${SAN[@]}" --tool memcheck "$BUILD/qrsweep" train \
+      --config "$WORK/tiny.toml" --backend cuda --steps 5 --data "$FMNIST"
+    run "memcheck kernels" "$SAN_LOG" 150 "FP32+TF32 mixed grouped launch" \
+      "${SAN[@]}" --tool memcheck "$BUILD/gpu_kernels_test" \
+      --gtest_filter=GpuGemm.GroupedLaunchEqualsEachProblemAlone
+    run "racecheck train" "$SAN_LOG" 150 "shared memory, 3 steps" \
+      "${SAN[@]}" --tool racecheck "$BUILD/qrsweep" train --config "$WORK/tiny.toml" \
+      --backend cuda --steps 3 --data "$FMNIST"
+    run "initcheck train" "$SAN_LOG" 120 "uninitialized device reads, 3 steps" \
+      "${SAN[@]}" --tool initcheck "$BUILD/qrsweep" train --config "$WORK/tiny.toml" \
+      --backend cuda --steps 3 --data "$FMNIST"
+  fi
+
+  # The kernel benchmark on the 300-trial plan (from `qrsweep plan` when it exists).
+  PLAN_ARGS=()
+  if [ -f "$ROOT/examples/notebook.toml" ] &&
+     "$BUILD/qrsweep" --help 2>/dev/null | grep -qE '^\s+plan\b'; then
+    if "$BUILD/qrsweep" plan --space "$ROOT/examples/notebook.toml" --out "$WORK/plan.csv" \
+         >>"$BENCH_LOG" 2>&1; then
+      PLAN_ARGS=(--plan "$WORK/plan.csv")
+    fi
+  fi
+  run "kernel benchmark" "$BENCH_LOG" 200 "${PLAN_ARGS[*]:-built-in plan approximation}" \
+    "$BUILD/qrsweep_bench_gemm" --out "$OUT_DIR" --repeats 10 --warmup 2 "${PLAN_ARGS[@]}"
+fi
+
+# ---- 4. Summary -------------------------------------------------------------------------------
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$ROOT" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (+ uncommitted changes)"
+NVCC_BIN=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+NVCC=$("$NVCC_BIN" --version 2>/dev/null | grep -o 'release [0-9.]*' || echo "(nvcc not found)")
+{
+  echo "# GPU check, $STAMP"
+  echo
+  echo "- card: $GPU_NAME"
+  echo "- commit: $COMMIT"
+  echo "- build: Release, sm_$ARCH, CUDA $NVCC, $(cmake --version | head -1), host $(uname -m)"
+  echo "- tests: $TESTS_LINE"
+  echo "- total: $(elapsed) s"
+  echo
+  echo "| step | result | seconds | note |"
+  echo "| --- | --- | ---: | --- |"
+  for i in "${!STEP_NAMES[@]}"; do
+    echo "| ${STEP_NAMES[$i]} | ${STEP_RESULTS[$i]} | ${STEP_SECS[$i]} | ${STEP_NOTES[$i]} |"
+  done
+  FAILED_RE='^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)'
+  if grep -qE "$FAILED_RE" "$TEST_LOG"; then
+    echo; echo "## Failed tests"; echo
+    grep -E "$FAILED_RE" "$TEST_LOG" | sed 's/^\s*/- /'
+  fi
+  if grep -q 'ERROR SUMMARY' "$SAN_LOG"; then
+    echo; echo "## compute-sanitizer"; echo
+    grep -E '^=+ (ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY)' "$SAN_LOG" | sed 's/^/- /'
+  fi
+  if [ -f "$OUT_DIR/gemm_bench.md" ]; then
+    echo; sed 's/^# /## /' "$OUT_DIR/gemm_bench.md"
+  fi
+} >"$SUMMARY"
+
+echo
+echo "== GPU check ($GPU_NAME, $COMMIT, $(elapsed) s) -> $OUT_DIR"
+printf '%-26s %-5s %6s  %s\n' step result secs note
+for i in "${!STEP_NAMES[@]}"; do
+  printf '%-26s %-5s %6s  %s\n' "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_SECS[$i]}" \
+    "${STEP_NOTES[$i]}"
+done
+echo "tests: $TESTS_LINE"
+if [ -f "$OUT_DIR/gemm_bench.md" ]; then
+  grep -E '^\| (forward|backward)' "$OUT_DIR/gemm_bench.md" |
+    awk -F'|' '{printf "%-10s %-22s %9s ms %7s TFLOP/s\n", substr($2, 2, 9), $3, $6, $7}'
+fi
+if [ $FAILED = 1 ]; then exit 1; fi
+if [ $HAVE_GPU != 1 ]; then
+  echo "NO GPU: only the unpack/configure/build steps ran here"
+  exit 3
+fi
+exit 0

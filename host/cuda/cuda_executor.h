@@ -1,0 +1,31 @@
+// The GPU executor: one CUDA stream, a ring of pinned/device staging arenas for the launch
+// descriptors, and the grouped kernels (or cuBLAS plus the unfused stages) per GEMM engine.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "cuda/executor.h"
+#include "grouped_gemm.cuh"
+
+namespace qrsweep {
+
+enum class GemmEngine {
+  kOwn,     // the project's grouped GEMM with fused epilogues (kernels/grouped_gemm.cu)
+  kCublas,  // cublasSgemmGroupedBatched + materialize / epilogue kernels (the second path)
+};
+
+struct CudaExecutorOptions {
+  int device = 0;
+  GemmMath math = GemmMath::kFp32;  // kTf32: tensor cores (own kernels), TF32 math mode (cuBLAS)
+  GemmEngine engine = GemmEngine::kOwn;
+  bool sync_each_op = false;  // synchronize after every op: errors point at their launch
+};
+
+// Throws Error when the device is missing or cannot run the options (TF32 below sm_80).
+std::shared_ptr<Executor> make_cuda_executor(const CudaExecutorOptions& opt);
+
+// Options from the environment, for the CLI: QRSWEEP_CUDA_GEMM=own|cublas,
+// QRSWEEP_CUDA_SYNC=1. Throws ConfigError on unknown values.
+void apply_cuda_environment(CudaExecutorOptions* opt);
+
+}  // namespace qrsweep
