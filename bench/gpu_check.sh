@@ -20,7 +20,7 @@ JOBS=$(nproc 2>/dev/null || echo 4)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT_DIR"
-# At most 8 files come back from $OUT: these seven.
+# At most 8 files come back from $OUT: these seven and packed_bench.md.
 BUILD_LOG=$OUT_DIR/build.log
 TEST_LOG=$OUT_DIR/tests.log
 SAN_LOG=$OUT_DIR/sanitizer.log
@@ -157,7 +157,8 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
 fi
 skip_all() {
   local why=$1 s
-  for s in "gpu tests" "memcheck train (own)" "memcheck train (cuBLAS)" "memcheck kernels" \
+  for s in "gpu tests" "packed bench (qrsweep)" "packed bench (PyTorch)" "memcheck packed sweep" \
+           "memcheck train (own)" "memcheck train (cuBLAS)" "memcheck kernels" \
            "racecheck train" "initcheck train" "kernel benchmark"; do
     record "$s" SKIP 0 "$why"
   done
@@ -179,6 +180,72 @@ else
   skipped=$(grep -c '\*\*\*Skipped' "$TEST_LOG")
   TESTS_LINE="$TESTS_LINE; $skipped skipped"
 
+  SAN_BIN=$(command -v compute-sanitizer || true)
+  for d in "${CUDA_HOME:-}" /usr/local/cuda; do
+    if [ -z "$SAN_BIN" ] && [ -n "$d" ] && [ -x "$d/bin/compute-sanitizer" ]; then
+      SAN_BIN=$d/bin/compute-sanitizer
+    fi
+  done
+  SAN=("$SAN_BIN" --error-exitcode 99 --print-limit 20)
+  # The packed scheduler vs PyTorch on a subset of the notebook's plan (docs/cuda.md).
+  PACKED_PY=$(command -v python3 || true)
+  run "packed bench (qrsweep)" "$BENCH_LOG" 120 "subset of the 300-trial plan, 1 epoch" \
+    "$BUILD/qrsweep_bench_packed" --space "$ROOT/examples/notebook.toml" --data "$FMNIST" \
+    --subset "${QRSWEEP_PACKED_SUBSET:-24}" --epochs 1 --train-rows 10000 --val-rows 2000 \
+    --subset-out "$WORK/packed_subset.json" --json-out "$WORK/packed_qrsweep.json"
+  if [ -n "$PACKED_PY" ] && [ -f "$WORK/packed_subset.json" ]; then
+    run "packed bench (PyTorch)" "$BENCH_LOG" 150 "sequential + best of 4/8 workers" \
+      sh -c '"$1" "$2" --subset "$3" --data "$4" --workers 4,8 --halves >"$5"' _ \
+      "$PACKED_PY" "$ROOT/bench/torch_baseline.py" "$WORK/packed_subset.json" "$FMNIST" \
+      "$WORK/packed_torch.json"
+    cat "$WORK/packed_qrsweep.json" "$WORK/packed_torch.json" >>"$BENCH_LOG" 2>/dev/null
+    "$PACKED_PY" "$ROOT/bench/packed_report.py" "$WORK/packed_subset.json" \
+      "$WORK/packed_qrsweep.json" "$WORK/packed_torch.json" "$OUT_DIR/packed_bench.md" \
+      >>"$BENCH_LOG" 2>&1
+  else
+    record "packed bench (PyTorch)" FAIL 0 "no python3 or no subset file"
+  fi
+  # A small packed sweep (a CSV slice of Fashion-MNIST, batches down to 5) under memcheck.
+  if [ -n "$PACKED_PY" ] && [ -n "$SAN_BIN" ]; then
+    mkdir -p "$WORK/psweep"
+    "$PACKED_PY" - "$FMNIST" "$WORK/psweep" <<'PYEOF' >>"$SAN_LOG" 2>&1
+import gzip, struct, sys
+import numpy as np
+src, dst = sys.argv[1], sys.argv[2]
+def idx(name):
+    d = gzip.open(src + "/" + name + ".gz").read()
+    n = d[3]
+    shape = struct.unpack(">" + "I" * n, d[4:4 + 4 * n])
+    return np.frombuffer(d, np.uint8, offset=4 + 4 * n).reshape(shape)
+x = idx("train-images-idx3-ubyte").reshape(-1, 784)
+y = idx("train-labels-idx1-ubyte")
+for name, a, b in (("train.csv", 0, 1500), ("test.csv", 1500, 1800)):
+    np.savetxt(dst + "/" + name, np.column_stack([y[a:b], x[a:b]]), fmt="%d", delimiter=",")
+PYEOF
+    cat >"$WORK/psweep/space.toml" <<SPACE
+trials = 8
+seed = 3
+max_epochs = 2
+patience = 5
+[layer_size]
+low = 20
+high = 300
+[batch_size]
+low = 5
+high = 300
+[data]
+format = "csv"
+train_csv = "$WORK/psweep/train.csv"
+test_csv = "$WORK/psweep/test.csv"
+validation = 300
+SPACE
+    run "memcheck packed sweep" "$SAN_LOG" 150 "8 trials packed, 2 epochs, leak check" \
+      "${SAN[@]}" --tool memcheck --leak-check full "$BUILD/qrsweep" sweep \
+      --space "$WORK/psweep/space.toml" --out "$WORK/psweep/out" --backend cuda --quiet
+  else
+    record "memcheck packed sweep" FAIL 0 "python3 or compute-sanitizer not found"
+  fi
+
   # A tiny config on Fashion-MNIST from the prefix (1,000 validation rows keep it short).
   cat >"$WORK/tiny.toml" <<EOF
 sizes = [64, 32]
@@ -195,13 +262,6 @@ patience = 5
 format = "idx"
 validation = 1000
 EOF
-  SAN_BIN=$(command -v compute-sanitizer || true)
-  for d in "${CUDA_HOME:-}" /usr/local/cuda; do
-    if [ -z "$SAN_BIN" ] && [ -n "$d" ] && [ -x "$d/bin/compute-sanitizer" ]; then
-      SAN_BIN=$d/bin/compute-sanitizer
-    fi
-  done
-  SAN=("$SAN_BIN" --error-exitcode 99 --print-limit 20)
   if [ -z "$SAN_BIN" ]; then
     for s in "memcheck train (own)" "memcheck train (cuBLAS)" "memcheck kernels" \
              "racecheck train" "initcheck train"; do
@@ -269,6 +329,9 @@ NVCC=$("$NVCC_BIN" --version 2>/dev/null | grep -o 'release [0-9.]*' || echo "(n
   if [ -f "$OUT_DIR/gemm_bench.md" ]; then
     echo; sed 's/^# /## /' "$OUT_DIR/gemm_bench.md"
   fi
+  if [ -f "$OUT_DIR/packed_bench.md" ]; then
+    echo; sed 's/^# /## /' "$OUT_DIR/packed_bench.md"
+  fi
 } >"$SUMMARY"
 
 echo
@@ -282,6 +345,9 @@ echo "tests: $TESTS_LINE"
 if [ -f "$OUT_DIR/gemm_bench.md" ]; then
   grep -E '^\| (forward|backward)' "$OUT_DIR/gemm_bench.md" |
     awk -F'|' '{printf "%-10s %-22s %9s ms %7s TFLOP/s\n", substr($2, 2, 9), $3, $6, $7}'
+fi
+if [ -f "$OUT_DIR/packed_bench.md" ]; then
+  grep -E '^\| qrsweep / PyTorch' "$OUT_DIR/packed_bench.md"
 fi
 if [ $FAILED = 1 ]; then exit 1; fi
 if [ $HAVE_GPU != 1 ]; then

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "cpu/cpu_backend.h"
-#include "cuda/device_backend.h"
+#include "device/device_backend.h"
 #include "gpu_cases.h"
 #include "grouped_gemm.cuh"
 #include "qrsweep/trainer.h"

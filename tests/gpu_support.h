@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cuda/cuda_backend.h"
-#include "cuda/executor.h"
+#include "device/executor.h"
 #include "qrsweep/philox.h"
 
 namespace qrsweep::test {

@@ -21,7 +21,7 @@
 
 #include "cuda/cublas_grouped.h"
 #include "cuda/cuda_raii.h"
-#include "cuda/executor.h"
+#include "device/executor.h"
 #include "grouped_gemm.cuh"
 #include "qrsweep/philox.h"
 

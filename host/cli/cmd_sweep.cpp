@@ -48,6 +48,9 @@ void setup(CLI::App& sub) {
       ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
   sub.add_option("--seed", a->seed, "Override the space's sweep seed")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  sub.add_option("--max-resident", o.max_resident,
+                 "cuda: most trials resident on the GPU at once (0: as many as memory allows)")
+      ->check(CLI::NonNegativeNumber);
   sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--threads", o.threads, "BLAS threads per CPU job (default 1, so results do not depend on it)")

@@ -3,7 +3,7 @@
 
 #include <cuda_runtime.h>
 
-#include "cuda/device_backend.h"
+#include "device/device_backend.h"
 #include "grouped_gemm.cuh"
 
 namespace qrsweep {

@@ -91,6 +91,10 @@ class CudaExecutor final : public Executor {
     CUDA_CHECK(cudaStreamSynchronize(stream()));
   }
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream())); }
+  bool memory_info(size_t* free_bytes, size_t* total_bytes) override {
+    CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));
+    return true;
+  }
 
   void begin_step() override {
     if (in_step_) throw Error("begin_step inside a step");

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "cuda/executor.h"
+#include "device/executor.h"
 #include "grouped_gemm.cuh"
 
 namespace qrsweep {

@@ -51,6 +51,7 @@ std::string resume_command(const SweepOptions& o) {
   if (o.seed) s << " --seed " << *o.seed;
   if (!o.data_dir.empty()) s << " --data " << o.data_dir;
   if (o.backend != "auto") s << " --backend " << o.backend;
+  if (o.max_resident > 0) s << " --max-resident " << o.max_resident;
   return s.str();
 }
 
@@ -74,6 +75,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
                       " is not a shard");
   if (o.jobs < 0) throw ConfigError("--jobs must be >= 1 (0: automatic)");
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
+  if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
   const SearchSpace space = resolve_space(o);
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
@@ -131,7 +133,16 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     head << "qrsweep sweep: " << plan.size() << " trials (" << pending.size() << " to run";
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
     if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
-    head << ") on " << backend->device() << ", " << jobs << " at a time; store " << path;
+    // The CUDA backend trains every pending trial at once through its packed scheduler.
+    const bool packed = kind == "cuda" && backend->packed() != nullptr;
+    if (packed) {
+      head << ") on " << backend->device() << ", packed ("
+           << (o.max_resident > 0 ? "at most " + std::to_string(o.max_resident)
+                                  : std::string("as many as fit"))
+           << " at a time); store " << path;
+    } else {
+      head << ") on " << backend->device() << ", " << jobs << " at a time; store " << path;
+    }
     progress.message(head.str());
     sweep_detail::PoolContext ctx;
     ctx.store = store.get();
@@ -142,7 +153,9 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     ctx.progress = &progress;
     ctx.stop_requested = stop_requested;
     ctx.after_epoch = o.after_epoch;
-    sweep_detail::PoolResult pr = sweep_detail::run_trials(pending, ctx);
+    ctx.max_resident = o.max_resident;
+    sweep_detail::PoolResult pr = packed ? sweep_detail::run_packed_trials(pending, ctx)
+                                         : sweep_detail::run_trials(pending, ctx);
     out.trials_run = pr.finished;
     progress.close();
     if (pr.fatal) {

@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <new>
 #include <thread>
 
+#include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
 
 namespace qrsweep::sweep_detail {
@@ -135,6 +137,81 @@ class Pool {
 
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
   return Pool(pending, ctx).run();
+}
+
+PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
+  using Clock = std::chrono::steady_clock;
+  PoolResult res;
+  bool abort = false;
+  Store& store = *ctx.store;
+  const std::string backend = ctx.backend->name();
+  auto store_call = [&](auto&& f) {
+    if (abort) return false;
+    try {
+      f();
+      return true;
+    } catch (...) {
+      if (!res.fatal) res.fatal = std::current_exception();
+      abort = true;
+      return false;
+    }
+  };
+  std::map<int, Clock::time_point> started;
+  auto start = [&](const TrialConfig& cfg) {
+    if (started.count(cfg.index)) return;
+    if (!store_call([&] { store.mark_running(cfg.index, backend); })) return;
+    started[cfg.index] = Clock::now();
+    ctx.progress->trial_started(cfg.index);
+  };
+  PackedOptions opt;
+  opt.max_resident = ctx.max_resident;
+  opt.should_stop = [&] { return abort || (ctx.stop_requested && ctx.stop_requested()); };
+  opt.on_start = start;
+  opt.on_epoch = [&](const TrialConfig& cfg, const EpochMetrics& m) {
+    if (!store_call([&] { store.add_epoch(cfg.index, m); }))
+      throw Error("the store failed; the sweep stops");
+    ctx.progress->epoch_done(cfg.index, m);
+    if (ctx.after_epoch) ctx.after_epoch(cfg, m);
+  };
+  opt.on_finish = [&](const TrialConfig& cfg, const TrialResult& r, const std::string& error) {
+    start(cfg);  // a trial refused at admission (too large) was never resident
+    if (abort) return;
+    if (error.empty() && r.reason == StopReason::kInterrupted) {
+      if (!store_call([&] { store.requeue(cfg.index); })) return;
+      ctx.progress->trial_requeued(cfg.index);
+      ++res.requeued;
+      return;
+    }
+    TrialRecord rec;
+    rec.config = cfg;
+    rec.backend = backend;
+    if (!error.empty()) {
+      rec.status = TrialStatus::kFailed;
+      rec.error = error;
+      rec.stop_reason = "error";
+    } else {
+      rec.status = r.reason == StopReason::kDiverged ? TrialStatus::kDiverged : TrialStatus::kDone;
+      rec.stop_reason = stop_reason_name(r.reason);
+    }
+    rec.min_val_loss = r.min_val_loss;
+    rec.min_val_loss_epoch = r.min_val_loss_epoch;
+    rec.max_val_accuracy = r.max_val_accuracy;
+    rec.max_val_accuracy_epoch = r.max_val_accuracy_epoch;
+    rec.epochs_run = static_cast<int>(r.history.size());
+    rec.steps = r.steps;
+    rec.seconds = std::chrono::duration<double>(Clock::now() - started[cfg.index]).count();
+    if (!store_call([&] { store.finish_trial(rec); })) return;
+    ctx.progress->trial_finished(rec);
+    ++res.finished;
+  };
+  try {
+    ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
+  } catch (...) {
+    // The device stopped working (or a store call failed outside any trial): what is
+    // stored stays; the unfinished trials are restarted on resume.
+    if (!res.fatal) res.fatal = std::current_exception();
+  }
+  return res;
 }
 
 }  // namespace qrsweep::sweep_detail

@@ -1,5 +1,6 @@
 // The worker pool that trains a sweep's pending trials K at a time, one TrialSession per
-// worker, handing every epoch and every finished trial to the store as it happens.
+// worker (or all at once through a backend's packed scheduler), handing every epoch and
+// every finished trial to the store as it happens.
 #pragma once
 #include <exception>
 #include <functional>
@@ -16,6 +17,7 @@ struct PoolContext {
   Backend* backend = nullptr;
   DatasetView fit, val;
   int jobs = 1;
+  int max_resident = 0;  // packed path: cap on resident trials (0: as many as fit)
   Progress* progress = nullptr;
   std::function<bool()> stop_requested;  // a signal asked to stop (polled between epochs)
   std::function<void(const TrialConfig&, const EpochMetrics&)> after_epoch;  // test hook
@@ -32,5 +34,10 @@ struct PoolResult {
 // requested, or the store fails. An exception inside a trial marks that trial failed and
 // the pool goes on; a NaN or infinite loss ends it as diverged.
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
+
+// The same through the backend's packed scheduler (ctx.backend->packed() must be set): every
+// pending trial at once as far as memory and ctx.max_resident allow, with the same store
+// commits, progress lines, requeue on a stop (at the next round boundary) and failure rules.
+PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
 }  // namespace qrsweep::sweep_detail

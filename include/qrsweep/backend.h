@@ -2,6 +2,7 @@
 // opens a session per trial; the trainer (host/trainer.cpp) drives epochs, early
 // stopping and metrics the same way on either.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,48 @@ class TrialSession {
   virtual PassStats evaluate(const DatasetView& data) = 0;
 };
 
+struct EpochMetrics;  // trainer.h
+struct TrialResult;   // trainer.h
+
+// What a packed run (many trials resident at once on one device) is asked to do, and
+// where it reports. Each trial's history equals train_trial()'s on a session of the same
+// backend, bit for bit, whatever else is packed beside it (docs/cuda.md, the scheduler).
+struct PackedOptions {
+  int max_resident = 0;         // cap on trials resident at once (0: as many as fit)
+  size_t memory_budget = 0;     // bytes the resident trials may use (0: the device's free
+                                // memory less a safety margin)
+  bool balance_steps = true;    // small-batch trials take several steps per round
+  bool longest_first = true;    // admit the trials with the most optimizer steps first
+  int fixed_epochs = -1;        // > 0: exactly this many epochs, no early stopping
+  std::function<void(const TrialConfig&)> on_start;  // a trial became resident
+  // After every epoch of a trial; an exception it throws fails that trial.
+  std::function<void(const TrialConfig&, const EpochMetrics&)> on_epoch;
+  // A trial left: `error` is empty unless it failed; result.reason kInterrupted when
+  // should_stop ended it before its end (it should be requeued).
+  std::function<void(const TrialConfig&, const TrialResult&, const std::string& error)>
+      on_finish;
+  std::function<bool()> should_stop;  // polled at every round boundary
+};
+
+struct PackedStats {
+  int64_t rounds = 0;        // scheduler rounds
+  int64_t launches = 0;      // grouped op launches (training and evaluation)
+  int peak_resident = 0;     // most trials resident at once
+  int64_t train_samples = 0, eval_samples = 0;
+  double seconds = 0;
+};
+
+// Offered by backends that can train many trials at once (the CUDA backend).
+class PackedTraining {
+ public:
+  virtual ~PackedTraining() = default;
+  // Trains `trials` on `train`, validating on `val` after every epoch; returns when every
+  // trial has finished, failed, or been interrupted. Throws only when the device itself
+  // stops working or a callback's exception cannot be attributed to one trial.
+  virtual PackedStats run(const std::vector<TrialConfig>& trials, const DatasetView& train,
+                          const DatasetView& val, const PackedOptions& opt) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -49,6 +92,8 @@ class Backend {
   virtual std::string device() const = 0;  // e.g. "2 CPU threads (OpenBLAS)" or the GPU's name
   // The session trains on `train` (kept by reference: it must outlive the session).
   virtual std::unique_ptr<TrialSession> open(const TrialConfig& cfg, const DatasetView& train) = 0;
+  // The packed scheduler, where the backend has one (nullptr: train trials one per session).
+  virtual PackedTraining* packed() { return nullptr; }
 };
 
 struct BackendOptions {

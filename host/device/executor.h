@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "problems.cuh"
+#include "../../kernels/problems.cuh"  // relative: CPU-only builds have no kernels/ path
 
 namespace qrsweep {
 
@@ -36,6 +36,12 @@ class Executor {
   virtual void copy_to_device(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // Free and total bytes of executor memory (cudaMemGetInfo); false when unknown (the host).
+  virtual bool memory_info(size_t* free_bytes, size_t* total_bytes) {
+    (void)free_bytes;
+    (void)total_bytes;
+    return false;
+  }
 
   // Descriptor staging: begin_step() opens an arena, stage_bytes() appends to it and returns
   // the executor address the ops will read, end_step() closes it. What a step staged stays

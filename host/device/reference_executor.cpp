@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cuda/executor.h"
+#include "device/executor.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {

@@ -1,5 +1,5 @@
 // Executor's shared half: descriptor checks, offset prefix sums and staging of problem lists.
-#include "cuda/executor.h"
+#include "device/executor.h"
 
 #include <climits>
 #include <string>

@@ -2,13 +2,14 @@
 // exact sequence of operations (host/cpu/cpu_backend.cpp) expressed as grouped launches —
 // per layer one forward GEMM (gather, bias, activation, dropout fused), one softmax
 // cross-entropy, per layer one backward launch holding dW|db and dX, one RMSprop update.
-#include "cuda/device_backend.h"
+#include "device/device_backend.h"
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "packed/packed_scheduler.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
 
@@ -445,20 +446,38 @@ class DeviceSession final : public TrialSession {
   DeviceArray<int64_t> correct_slots_;
 };
 
+// The packed scheduler on the backend's executor (host/packed/packed_scheduler.h).
+class DevicePacked final : public PackedTraining {
+ public:
+  explicit DevicePacked(Executor* ex) : ex_(ex) {}
+  PackedStats run(const std::vector<TrialConfig>& trials, const DatasetView& train,
+                  const DatasetView& val, const PackedOptions& opt) override {
+    return packed::run_packed(*ex_, trials, train, val, opt);
+  }
+
+ private:
+  Executor* ex_;
+};
+
 class DeviceBackend final : public Backend {
  public:
   DeviceBackend(std::shared_ptr<Executor> ex, std::string device)
-      : ex_(std::move(ex)), cache_(std::make_shared<DataCache>(ex_)), device_(std::move(device)) {}
+      : ex_(std::move(ex)),
+        cache_(std::make_shared<DataCache>(ex_)),
+        device_(std::move(device)),
+        packed_(ex_.get()) {}
   std::string name() const override { return "cuda"; }
   std::string device() const override { return device_; }
   std::unique_ptr<TrialSession> open(const TrialConfig& cfg, const DatasetView& train) override {
     return std::make_unique<DeviceSession>(ex_, cache_, cfg, train);
   }
+  PackedTraining* packed() override { return &packed_; }
 
  private:
   std::shared_ptr<Executor> ex_;
   std::shared_ptr<DataCache> cache_;
   std::string device_;
+  DevicePacked packed_;
 };
 
 }  // namespace

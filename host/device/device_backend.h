@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "cuda/executor.h"
+#include "device/executor.h"
 #include "qrsweep/backend.h"
 
 namespace qrsweep {

@@ -1,0 +1,71 @@
+// resident_bytes and plan_budget (memory_plan.h): the sizes mirror ResidentTrial's
+// allocations one for one, so the plan is what the trial will ask of the allocator.
+#include "packed/memory_plan.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace qrsweep::packed {
+namespace {
+
+constexpr size_t kAllocGranule = 512;  // cudaMalloc rounds small blocks up to this and more
+constexpr size_t kFixedMargin = size_t(512) << 20;
+
+size_t block(size_t bytes) {
+  return (std::max<size_t>(bytes, 1) + kAllocGranule - 1) / kAllocGranule * kAllocGranule;
+}
+
+}  // namespace
+
+size_t resident_bytes(const TrialConfig& cfg, const PassShape& shape) {
+  cfg.validate();
+  const std::vector<int> widths = cfg.widths(shape.dim, shape.classes);
+  const int layers = static_cast<int>(widths.size()) - 1;
+  size_t total = 0;
+  for (int k = 0; k < layers; ++k) {
+    total = (total + 3) / 4 * 4;
+    total += static_cast<size_t>(widths[k]) * widths[k + 1] + widths[k + 1];
+  }
+  size_t bytes = 4 * block(total * sizeof(float));  // params, grads, ms, mom
+  const size_t rows =
+      std::max(cfg.batch_size, std::min(shape.eval_chunk, std::max(shape.n_val, 1)));
+  int maxw = 1;
+  for (int k = 0; k < layers; ++k) {
+    maxw = std::max(maxw, widths[k + 1]);
+    const size_t act = rows * widths[k + 1] * sizeof(float);
+    bytes += block(act);  // y
+    const bool drops = k < layers - 1 && cfg.dropout[k] && cfg.dropout_rate[k] > 0.0;
+    if (drops) bytes += block(act);  // h
+  }
+  bytes += 2 * block(rows * maxw * sizeof(float));  // dZ ping-pong
+  bytes += block(static_cast<size_t>(std::max(shape.n_train, 1)) * sizeof(uint32_t));
+  const size_t steps = std::max<size_t>(
+      (static_cast<size_t>(shape.n_train) + cfg.batch_size - 1) / cfg.batch_size, 1);
+  bytes += block(steps * sizeof(double)) + block(steps * sizeof(int64_t));
+  const size_t chunks = std::max(1, (shape.n_val + shape.eval_chunk - 1) / shape.eval_chunk);
+  bytes += block(chunks * sizeof(double)) + block(chunks * sizeof(int64_t));
+  return bytes;
+}
+
+MemoryBudget plan_budget(Executor& ex, size_t requested) {
+  MemoryBudget b;
+  if (requested > 0) {
+    b.bytes = requested;
+    b.description = std::to_string(requested >> 20) + " MiB (requested)";
+    return b;
+  }
+  size_t free_bytes = 0, total_bytes = 0;
+  if (!ex.memory_info(&free_bytes, &total_bytes)) {
+    b.bytes = std::numeric_limits<size_t>::max();
+    b.description = "unlimited (the executor does not report its memory)";
+    return b;
+  }
+  const size_t usable = free_bytes - free_bytes / 10;
+  b.bytes = usable > kFixedMargin ? usable - kFixedMargin : 0;
+  b.description = std::to_string(b.bytes >> 20) + " MiB of " + std::to_string(free_bytes >> 20) +
+                  " MiB free (" + std::to_string(total_bytes >> 20) +
+                  " MiB total; 10% + 512 MiB kept back)";
+  return b;
+}
+
+}  // namespace qrsweep::packed

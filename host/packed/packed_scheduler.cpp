@@ -1,0 +1,409 @@
+// run_packed (packed_scheduler.h). A round: every resident trial takes its steps (grouped
+// launches: per sub-step L_max forward, one cross-entropy, L_max backward, one RMSprop), then
+// the trials that reached an epoch end are validated together (per chunk L_max forward and
+// one cross-entropy) and decide, one by one, whether to go on; finished trials free their
+// memory and the queue refills it. No reduction crosses trials, so a trial's numbers do not
+// depend on its neighbours.
+#include "packed/packed_scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "packed/memory_plan.h"
+#include "packed/resident_trial.h"
+#include "qrsweep/common.h"
+
+namespace qrsweep::packed {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string mib(size_t bytes) {
+  if (bytes < (size_t(1) << 20)) return std::to_string((bytes + 1023) >> 10) + " KiB";
+  return std::to_string((bytes + (size_t(1) << 20) - 1) >> 20) + " MiB";
+}
+
+double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// Closes the executor's step if an exception leaves one open.
+class StepScope {
+ public:
+  explicit StepScope(Executor& ex) : ex_(ex) { ex_.begin_step(); }
+  ~StepScope() {
+    if (!open_) return;
+    try {
+      ex_.end_step();
+    } catch (...) {  // already unwinding from the first error
+    }
+  }
+  void close() {
+    open_ = false;
+    ex_.end_step();
+  }
+
+ private:
+  Executor& ex_;
+  bool open_ = true;
+};
+
+class Scheduler {
+ public:
+  Scheduler(Executor& ex, const std::vector<TrialConfig>& trials, const DatasetView& train,
+            const DatasetView& val, const PackedOptions& opt)
+      : ex_(ex), trials_(trials), train_view_(train), val_view_(val), opt_(opt) {}
+
+  PackedStats run() {
+    const double t0 = now_s();
+    if (opt_.max_resident < 0) throw ConfigError("--max-resident must be >= 0 (0: as many as fit)");
+    upload_data();
+    budget_ = plan_budget(ex_, opt_.memory_budget).bytes;
+    make_order();
+    for (;;) {
+      admit();
+      if (resident_.empty()) break;
+      if (opt_.should_stop && opt_.should_stop()) {
+        interrupt_all();
+        break;
+      }
+      round();
+      stats_.peak_resident =
+          std::max<int>(stats_.peak_resident, static_cast<int>(resident_.size()));
+    }
+    stats_.seconds = now_s() - t0;
+    return stats_;
+  }
+
+ private:
+  void upload_data() {
+    if (train_view_.dim < 1 || train_view_.classes < 1 || train_view_.classes > 256)
+      throw Error("packed run: training data with dim " + std::to_string(train_view_.dim) +
+                  " and " + std::to_string(train_view_.classes) + " classes");
+    for (const DatasetView* v : {&train_view_, &val_view_}) {
+      for (int i = 0; i < v->n; ++i)
+        if (v->y[i] >= train_view_.classes)
+          throw DataError("label " + std::to_string(v->y[i]) + " of row " + std::to_string(i) +
+                          " is not below the class count " + std::to_string(train_view_.classes));
+    }
+    if (val_view_.n > 0 && val_view_.dim != train_view_.dim)
+      throw Error("packed run: validation rows have another width than the training rows");
+    shape_.dim = train_view_.dim;
+    shape_.classes = train_view_.classes;
+    shape_.n_train = train_view_.n;
+    shape_.n_val = val_view_.n;
+    auto up = [&](const uint8_t* src, size_t n) {
+      DeviceArray<uint8_t> a(&ex_, std::max<size_t>(n, 1));
+      if (n) ex_.copy_to_device(a.get(), src, n);
+      return a;
+    };
+    train_x_ = up(train_view_.x, static_cast<size_t>(train_view_.n) * train_view_.dim);
+    train_y_ = up(train_view_.y, train_view_.n);
+    val_x_ = up(val_view_.x, static_cast<size_t>(val_view_.n) * std::max(val_view_.dim, 0));
+    val_y_ = up(val_view_.y, val_view_.n);
+  }
+
+  // Admission order: the caller's, or the longest step chains first (so the latency-bound
+  // small-batch trials start at once and overlap with everything else).
+  void make_order() {
+    order_.resize(trials_.size());
+    std::iota(order_.begin(), order_.end(), size_t{0});
+    if (!opt_.longest_first) return;
+    auto steps = [&](size_t i) {
+      const int bs = std::max(trials_[i].batch_size, 1);
+      return (static_cast<int64_t>(train_view_.n) + bs - 1) / bs;
+    };
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](size_t a, size_t b) { return steps(a) > steps(b); });
+  }
+
+  void finish(const TrialConfig& cfg, TrialResult& r, const std::string& error) {
+    summarize_history(r);
+    if (opt_.on_finish) opt_.on_finish(cfg, r, error);
+  }
+
+  void admit() {
+    while (next_ < order_.size() &&
+           (opt_.max_resident == 0 || static_cast<int>(resident_.size()) < opt_.max_resident)) {
+      const size_t i = order_[next_];
+      const TrialConfig& cfg = trials_[i];
+      size_t bytes = 0;
+      try {
+        bytes = resident_bytes(cfg, shape_);
+      } catch (const std::exception& e) {
+        ++next_;
+        TrialResult r;
+        finish(cfg, r, e.what());
+        continue;
+      }
+      if (bytes > budget_) {
+        ++next_;
+        TrialResult r;
+        finish(cfg, r,
+               "too large for the device: needs " + mib(bytes) +
+                   " resident (parameters, gradients, RMSprop state, activations), the memory "
+                   "budget is " +
+                   mib(budget_));
+        continue;
+      }
+      if (used_ + bytes > budget_) return;  // wait until resident trials free memory
+      std::unique_ptr<ResidentTrial> t;
+      try {
+        t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_x_.get(),
+                                            train_y_.get());
+        t->order = i;
+        t->start_epoch(1);
+      } catch (const std::exception& e) {
+        t.reset();
+        if (!resident_.empty() && !device_broken()) {
+          // The allocator refused although the plan allowed it (fragmentation, other
+          // processes): wait for memory to be freed, and plan with what is really there.
+          budget_ = used_;
+          return;
+        }
+        ++next_;
+        TrialResult r;
+        finish(cfg, r, std::string("could not be placed on the device: ") + e.what());
+        if (device_broken()) throw Error(std::string("the device stopped working: ") + e.what());
+        continue;
+      }
+      ++next_;
+      used_ += bytes;
+      t->epoch_started = now_s();
+      if (opt_.on_start) opt_.on_start(cfg);
+      resident_.push_back(std::move(t));
+    }
+  }
+
+  bool device_broken() {
+    try {
+      ex_.synchronize();
+      return false;
+    } catch (...) {
+      return true;
+    }
+  }
+
+  void interrupt_all() {
+    for (auto& t : resident_) {
+      t->result.reason = StopReason::kInterrupted;
+      finish(t->config(), t->result, "");
+    }
+    release_all();
+  }
+
+  void release_all() {
+    for (auto& t : resident_) used_ -= t->bytes();
+    resident_.clear();
+  }
+
+  void plan_round_steps() {
+    int64_t min_steps = INT64_MAX;
+    for (auto& t : resident_) min_steps = std::min(min_steps, t->steps_per_epoch);
+    for (auto& t : resident_) {
+      const int64_t left = t->steps_per_epoch - t->step_in_epoch;
+      const int want = opt_.balance_steps ? balanced_round_steps(t->steps_per_epoch, min_steps) : 1;
+      t->steps_this_round = static_cast<int>(std::min<int64_t>(want, left));
+    }
+  }
+
+  // One training sub-step j of the round: every trial with more than j steps this round.
+  void sub_step(int j) {
+    std::vector<ResidentTrial*> in;
+    int max_layers = 0;
+    for (auto& t : resident_) {
+      if (t->steps_this_round > j) {
+        in.push_back(t.get());
+        max_layers = std::max(max_layers, t->layers());
+      }
+    }
+    if (in.empty()) return;
+    StepScope scope(ex_);
+    std::vector<Source> src(in.size());
+    std::vector<int> rows(in.size());
+    std::vector<uint32_t> step(in.size());
+    for (size_t q = 0; q < in.size(); ++q) {
+      src[q] = in[q]->batch_source(in[q]->step_in_epoch);
+      rows[q] = in[q]->batch_rows(in[q]->step_in_epoch);
+      step[q] = static_cast<uint32_t>(in[q]->result.steps + in[q]->step_in_epoch);
+    }
+    std::vector<Staged<GemmProblem>> fwd, bwd;
+    for (int k = 0; k < max_layers; ++k) {
+      std::vector<GemmProblem> ps;
+      for (size_t q = 0; q < in.size(); ++q)
+        if (k < in[q]->layers()) ps.push_back(in[q]->forward(k, src[q], rows[q], step[q], true));
+      fwd.push_back(ex_.stage_gemm(std::move(ps)));
+    }
+    std::vector<XentProblem> xs;
+    for (size_t q = 0; q < in.size(); ++q)
+      xs.push_back(in[q]->xent(src[q], rows[q], true, static_cast<size_t>(in[q]->step_in_epoch)));
+    Staged<XentProblem> xe = ex_.stage_xent(std::move(xs));
+    // Backward position j from the top: layer L_t - 1 - j of each trial deep enough.
+    for (int pos = 0; pos < max_layers; ++pos) {
+      std::vector<GemmProblem> ps;
+      for (size_t q = 0; q < in.size(); ++q) {
+        const int k = in[q]->layers() - 1 - pos;
+        if (k >= 0) in[q]->backward(k, src[q], rows[q], step[q], pos & 1, &ps);
+      }
+      bwd.push_back(ex_.stage_gemm(std::move(ps)));
+    }
+    std::vector<RmspropProblem> rs;
+    for (ResidentTrial* t : in) rs.push_back(t->rmsprop());
+    Staged<RmspropProblem> rms = ex_.stage_rmsprop(std::move(rs));
+    for (const auto& f : fwd) ex_.gemm(f);
+    ex_.softmax_xent(xe);
+    for (const auto& b : bwd) ex_.gemm(b);
+    ex_.rmsprop(rms);
+    scope.close();
+    stats_.launches += 2 * max_layers + 2;
+    for (size_t q = 0; q < in.size(); ++q) {
+      ++in[q]->step_in_epoch;
+      stats_.train_samples += rows[q];
+    }
+  }
+
+  // Validation of `ends` over the whole validation set, grouped, in eval chunks.
+  void evaluate(const std::vector<ResidentTrial*>& ends) {
+    if (ends.empty() || val_view_.n == 0) return;
+    int max_layers = 0;
+    for (ResidentTrial* t : ends) max_layers = std::max(max_layers, t->layers());
+    for (int start = 0, c = 0; start < val_view_.n; start += shape_.eval_chunk, ++c) {
+      const int rows = std::min(shape_.eval_chunk, val_view_.n - start);
+      const Source src{val_x_.get() + static_cast<size_t>(start) * shape_.dim, val_y_.get() + start,
+                       nullptr, shape_.dim};
+      StepScope scope(ex_);
+      std::vector<Staged<GemmProblem>> fwd;
+      for (int k = 0; k < max_layers; ++k) {
+        std::vector<GemmProblem> ps;
+        for (ResidentTrial* t : ends)
+          if (k < t->layers()) ps.push_back(t->forward(k, src, rows, 0, false));
+        fwd.push_back(ex_.stage_gemm(std::move(ps)));
+      }
+      std::vector<XentProblem> xs;
+      for (ResidentTrial* t : ends) xs.push_back(t->xent(src, rows, false, static_cast<size_t>(c)));
+      Staged<XentProblem> xe = ex_.stage_xent(std::move(xs));
+      for (const auto& f : fwd) ex_.gemm(f);
+      ex_.softmax_xent(xe);
+      scope.close();
+      stats_.launches += max_layers + 1;
+      stats_.eval_samples += static_cast<int64_t>(rows) * static_cast<int64_t>(ends.size());
+    }
+  }
+
+  // The epoch end of one trial, as train_trial does it. True when the trial is finished.
+  bool end_epoch(ResidentTrial& t, const PassStats& tr, const PassStats& v) {
+    TrialResult& r = t.result;
+    r.steps += tr.steps;
+    EpochMetrics m;
+    m.epoch = t.epoch;
+    m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");
+    m.accuracy = tr.samples ? double(tr.correct) / tr.samples : std::nan("");
+    if (val_view_.n > 0) {
+      m.val_loss = v.loss_sum / v.samples;
+      m.val_accuracy = double(v.correct) / v.samples;
+    } else {
+      m.val_loss = m.val_accuracy = std::nan("");
+    }
+    m.seconds = now_s() - t.epoch_started;
+    r.history.push_back(m);
+    r.seconds += m.seconds;
+    if (opt_.on_epoch) opt_.on_epoch(t.config(), m);  // may throw: fails this trial
+    if (!std::isfinite(m.loss) || !std::isfinite(m.val_loss)) {
+      r.reason = StopReason::kDiverged;
+      return true;
+    }
+    if (opt_.fixed_epochs <= 0 && t.stopper.update(m.val_loss)) {
+      r.reason = StopReason::kEarlyStopping;
+      return true;
+    }
+    const int epochs = opt_.fixed_epochs > 0 ? opt_.fixed_epochs : t.config().max_epochs;
+    if (t.epoch >= epochs) {
+      r.reason = StopReason::kMaxEpochs;
+      return true;
+    }
+    t.start_epoch(t.epoch + 1);
+    t.epoch_started = now_s();
+    return false;
+  }
+
+  void round() {
+    ++stats_.rounds;
+    plan_round_steps();
+    int sub_steps = 0;
+    for (auto& t : resident_) sub_steps = std::max(sub_steps, t->steps_this_round);
+    std::vector<ResidentTrial*> ends;
+    std::vector<PassStats> train_stats, val_stats;
+    try {
+      for (int j = 0; j < sub_steps; ++j) sub_step(j);
+      for (auto& t : resident_)
+        if (t->step_in_epoch >= t->steps_per_epoch) ends.push_back(t.get());
+      evaluate(ends);
+      for (ResidentTrial* t : ends) {
+        train_stats.push_back(t->read_train_epoch());
+        const int chunks = (val_view_.n + shape_.eval_chunk - 1) / shape_.eval_chunk;
+        val_stats.push_back(t->read_eval(chunks, val_view_.n));
+      }
+    } catch (const std::exception& e) {
+      // A device fault touches every trial of the round's launches: fail them all, then go on
+      // if the device still works (nothing already committed is lost).
+      const std::string why = std::string("device error during a packed round: ") + e.what();
+      for (auto& t : resident_) finish(t->config(), t->result, why);
+      release_all();
+      if (device_broken()) throw Error("the device stopped working: " + why);
+      return;
+    }
+    std::vector<bool> done(resident_.size(), false);
+    for (size_t q = 0; q < ends.size(); ++q) {
+      ResidentTrial* t = ends[q];
+      const size_t slot = static_cast<size_t>(
+          std::find_if(resident_.begin(), resident_.end(),
+                       [&](const std::unique_ptr<ResidentTrial>& p) { return p.get() == t; }) -
+          resident_.begin());
+      try {
+        if (end_epoch(*t, train_stats[q], val_stats[q])) {
+          finish(t->config(), t->result, "");
+          done[slot] = true;
+        }
+      } catch (const std::exception& e) {
+        finish(t->config(), t->result, e.what());
+        done[slot] = true;
+      }
+    }
+    std::vector<std::unique_ptr<ResidentTrial>> keep;
+    for (size_t q = 0; q < resident_.size(); ++q) {
+      if (done[q])
+        used_ -= resident_[q]->bytes();
+      else
+        keep.push_back(std::move(resident_[q]));
+    }
+    resident_ = std::move(keep);
+  }
+
+  Executor& ex_;
+  const std::vector<TrialConfig>& trials_;
+  DatasetView train_view_, val_view_;
+  const PackedOptions& opt_;
+  PassShape shape_;
+  DeviceArray<uint8_t> train_x_, train_y_, val_x_, val_y_;
+  size_t budget_ = 0, used_ = 0;
+  std::vector<size_t> order_;
+  size_t next_ = 0;
+  std::vector<std::unique_ptr<ResidentTrial>> resident_;  // after the data: freed first
+  PackedStats stats_;
+};
+
+}  // namespace
+
+int balanced_round_steps(int64_t steps_per_epoch, int64_t min_steps_per_epoch) {
+  if (min_steps_per_epoch <= 0 || steps_per_epoch <= min_steps_per_epoch) return 1;
+  const int64_t r = steps_per_epoch / min_steps_per_epoch;
+  return static_cast<int>(std::clamp<int64_t>(r, 1, kMaxRoundSteps));
+}
+
+PackedStats run_packed(Executor& ex, const std::vector<TrialConfig>& trials,
+                       const DatasetView& train, const DatasetView& val, const PackedOptions& opt) {
+  return Scheduler(ex, trials, train, val, opt).run();
+}
+
+}  // namespace qrsweep::packed

@@ -1,0 +1,93 @@
+// One trial resident in the packed scheduler: its executor buffers, its training state
+// (epoch, step, permutation, early stopping, history) and its per-layer problem descriptors,
+// built exactly as the single-trial DeviceSession builds them (host/device/device_backend.cpp).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "device/executor.h"
+#include "qrsweep/trainer.h"
+
+namespace qrsweep::packed {
+
+// Where a pass's rows come from: executor bytes and each row's dataset index (null:
+// rows are consecutive from x / y).
+struct Source {
+  const uint8_t* x;
+  const uint8_t* y;
+  const uint32_t* rows;
+  int dim;
+};
+
+// Shapes every resident trial shares: the dataset's and the evaluation chunk's.
+struct PassShape {
+  int dim = 0, classes = 0;
+  int n_train = 0, n_val = 0;
+  int eval_chunk = 1024;
+};
+
+class ResidentTrial {
+ public:
+  // Allocates and initialises (glorot, SPEC 2) on `ex`; throws Error when the config is
+  // invalid or the executor cannot allocate.
+  // `train_x` / `train_y`: the training set in executor memory, outliving the trial.
+  ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape, size_t bytes,
+                const uint8_t* train_x, const uint8_t* train_y);
+  ~ResidentTrial();
+  ResidentTrial(const ResidentTrial&) = delete;
+  ResidentTrial& operator=(const ResidentTrial&) = delete;
+
+  const TrialConfig& config() const { return cfg_; }
+  int layers() const { return layers_; }
+  size_t bytes() const { return bytes_; }
+  Weights weights() const;
+
+  // ---- descriptors (the DeviceSession sequence) ----
+  GemmProblem forward(int k, const Source& src, int rows, uint32_t step, bool dropout) const;
+  XentProblem xent(const Source& src, int rows, bool train, size_t slot) const;
+  // Layer k's backward problems (dW|db, and dX for k > 0) reading dz buffer `cur`.
+  void backward(int k, const Source& src, int rows, uint32_t step, int cur,
+                std::vector<GemmProblem>* out) const;
+  RmspropProblem rmsprop() const;
+
+  // ---- training state, driven by the scheduler ----
+  // Starts epoch `epoch` (1-based): its permutation, uploaded; the step cursor at 0.
+  void start_epoch(int epoch);
+  Source batch_source(int64_t step_in_epoch) const;  // rows of batch `step_in_epoch`
+  int batch_rows(int64_t step_in_epoch) const;
+  PassStats read_train_epoch() const;  // sums the epoch's per-step slots, in step order
+  PassStats read_eval(int chunks, int n) const;
+
+  int epoch = 0;                // the epoch being trained (1-based)
+  int64_t step_in_epoch = 0;    // next step of this epoch
+  int64_t steps_per_epoch = 0;  // ceil(n_train / batch)
+  int steps_this_round = 0;     // set by the scheduler each round
+  double epoch_started = 0;     // steady-clock seconds
+  EarlyStopping stopper;
+  TrialResult result;
+  size_t order = 0;  // position in the caller's trial list
+
+ private:
+  bool drops(int k) const;
+  const float* input_of(int k, bool dropout) const;
+
+  Executor* ex_;
+  TrialConfig cfg_;
+  PassShape shape_;
+  size_t bytes_;
+  std::vector<int> widths_;
+  int layers_ = 0;
+  std::vector<size_t> w_off_, b_off_;
+  size_t total_ = 0;
+  DeviceArray<float> params_, grads_, ms_, mom_;
+  std::vector<DeviceArray<float>> y_, h_;
+  DeviceArray<float> dz_[2];
+  DeviceArray<uint32_t> perm_;
+  DeviceArray<double> train_loss_, eval_loss_;
+  DeviceArray<int64_t> train_correct_, eval_correct_;
+  const uint8_t* train_x_;  // the training bytes the batches gather from (the scheduler's)
+  const uint8_t* train_y_;
+};
+
+}  // namespace qrsweep::packed

@@ -1,0 +1,116 @@
+// The sweep's packed path (run_packed_trials) on the host reference executor: every epoch
+// row and finished trial lands in the store exactly as the one-session pool stores them, and
+// a stop requeues the resident trials with their rows removed, ready for a resume.
+#include <gtest/gtest.h>
+
+#include "device/device_backend.h"
+#include "qrsweep/sampler.h"
+#include "qrsweep/sweep.h"
+#include "qrsweep/trainer.h"
+#include "support/test_support.h"
+#include "sweep/progress.h"
+#include "sweep/trial_pool.h"
+
+namespace qrsweep::test {
+namespace {
+
+struct Fixture {
+  TempDir dir;
+  SearchSpace space;
+  std::vector<TrialConfig> plan;
+  DataSplits data;
+  Fixture() {
+    space.trials = 6;
+    space.seed = 11;
+    space.layer_size = Range{4, 16, Scale::kLinear};
+    space.batch_size = Range{5, 60, Scale::kLinear};
+    space.learning_rate = Range{0.005, 0.02, Scale::kLinear};
+    space.max_epochs = 3;
+    space.patience = 2;
+    plan = make_plan_rows(space, 0, 1);
+    data.train = synthetic_dataset(150, 10, 3, 5u);
+    data.validation = 40;
+  }
+  std::unique_ptr<Store> store(const std::string& name) {
+    return open_sweep_store(dir.file(name), space, Shard{}, plan);
+  }
+};
+
+sweep_detail::PoolResult run(Fixture& f, Store& store, Backend& backend, bool packed,
+                             std::function<bool()> stop = nullptr) {
+  sweep_detail::Progress progress(sweep_detail::Progress::Mode::kQuiet, stderr, 6, 0, 0.0);
+  sweep_detail::PoolContext ctx;
+  ctx.store = &store;
+  ctx.backend = &backend;
+  ctx.fit = f.data.fit();
+  ctx.val = f.data.val();
+  ctx.jobs = 1;
+  ctx.progress = &progress;
+  ctx.stop_requested = std::move(stop);
+  std::vector<TrialConfig> pending;
+  for (const TrialRecord& t : store.trials())
+    if (!is_finished(t.status)) pending.push_back(t.config);
+  return packed ? sweep_detail::run_packed_trials(pending, ctx)
+                : sweep_detail::run_trials(pending, ctx);
+}
+
+TEST(PackedSweep, StoresWhatThePoolStores) {
+  Fixture f;
+  auto backend = make_device_backend(make_reference_executor(), "reference");
+  auto packed = f.store("packed.sqlite");
+  auto pooled = f.store("pooled.sqlite");
+  sweep_detail::PoolResult a = run(f, *packed, *backend, true);
+  sweep_detail::PoolResult b = run(f, *pooled, *backend, false);
+  ASSERT_FALSE(a.fatal);
+  ASSERT_FALSE(b.fatal);
+  EXPECT_EQ(a.finished, 6);
+  EXPECT_EQ(b.finished, 6);
+  const auto ta = packed->trials(), tb = pooled->trials();
+  ASSERT_EQ(ta.size(), tb.size());
+  for (size_t i = 0; i < ta.size(); ++i) {
+    EXPECT_EQ(ta[i].status, tb[i].status) << i;
+    EXPECT_EQ(ta[i].stop_reason, tb[i].stop_reason) << i;
+    EXPECT_EQ(ta[i].epochs_run, tb[i].epochs_run) << i;
+    EXPECT_EQ(ta[i].steps, tb[i].steps) << i;
+    EXPECT_EQ(ta[i].min_val_loss, tb[i].min_val_loss) << i;
+    EXPECT_EQ(ta[i].max_val_accuracy_epoch, tb[i].max_val_accuracy_epoch) << i;
+    const auto ea = packed->epochs(ta[i].config.index), eb = pooled->epochs(tb[i].config.index);
+    ASSERT_EQ(ea.size(), eb.size()) << i;
+    for (size_t e = 0; e < ea.size(); ++e) {
+      EXPECT_EQ(ea[e].loss, eb[e].loss);
+      EXPECT_EQ(ea[e].val_loss, eb[e].val_loss);
+      EXPECT_EQ(ea[e].val_accuracy, eb[e].val_accuracy);
+    }
+  }
+}
+
+TEST(PackedSweep, AStopRequeuesAndAResumeFinishesTheSame) {
+  Fixture f;
+  auto backend = make_device_backend(make_reference_executor(), "reference");
+  auto whole = f.store("whole.sqlite");
+  ASSERT_FALSE(run(f, *whole, *backend, true).fatal);
+  auto store = f.store("stopped.sqlite");
+  int polls = 0;
+  sweep_detail::PoolResult a = run(f, *store, *backend, true, [&] { return ++polls > 8; });
+  ASSERT_FALSE(a.fatal);
+  EXPECT_GT(a.requeued, 0);
+  EXPECT_EQ(a.finished + a.requeued, 6);
+  for (const TrialRecord& t : store->trials()) {
+    if (t.status == TrialStatus::kQueued) {
+      EXPECT_TRUE(store->epochs(t.config.index).empty());
+    }
+  }
+  store->reset_unfinished();
+  sweep_detail::PoolResult b = run(f, *store, *backend, true);
+  ASSERT_FALSE(b.fatal);
+  EXPECT_EQ(b.finished, a.requeued);
+  const auto ta = store->trials(), tb = whole->trials();
+  for (size_t i = 0; i < ta.size(); ++i) {
+    EXPECT_EQ(ta[i].status, tb[i].status) << i;
+    EXPECT_EQ(ta[i].min_val_loss, tb[i].min_val_loss) << i;
+    EXPECT_EQ(ta[i].epochs_run, tb[i].epochs_run) << i;
+  }
+}
+
+}  // namespace
+}  // namespace qrsweep::test
