@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "device/step_scope.h"
+#include "device/trial_buffers.h"
 #include "packed/packed_scheduler.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
@@ -98,98 +100,29 @@ class DataCache {
   std::vector<Entry> entries_;
 };
 
-// Closes the executor's step if an exception leaves one open.
-class StepScope {
- public:
-  explicit StepScope(Executor& ex) : ex_(ex) { ex_.begin_step(); }
-  ~StepScope() {
-    if (open_) {
-      try {
-        ex_.end_step();
-      } catch (...) {  // already unwinding from the first error
-      }
-    }
-  }
-  void close() {
-    open_ = false;
-    ex_.end_step();
-  }
-
- private:
-  Executor& ex_;
-  bool open_ = true;
-};
-
 // ---- One trial --------------------------------------------------------------------------
 
-// Where a batch's rows come from: device bytes, and each row's dataset index (null:
-// rows are consecutive from x / y).
-struct Source {
-  const uint8_t* x;
-  const uint8_t* y;
-  const uint32_t* rows;
-  int dim;
-};
+// `cfg`, once validate() has accepted it (a bad config fails before the data is uploaded).
+const TrialConfig& validated(const TrialConfig& cfg) {
+  cfg.validate();
+  return cfg;
+}
 
 class DeviceSession final : public TrialSession {
  public:
   DeviceSession(std::shared_ptr<Executor> ex, std::shared_ptr<DataCache> cache,
                 const TrialConfig& cfg, const DatasetView& train)
-      : ex_(std::move(ex)), cache_(std::move(cache)), cfg_(cfg), train_view_(train) {
-    cfg_.validate();  // before widths(): it indexes sizes[] by hidden_layers
-    widths_ = cfg_.widths(train.dim, train.classes);
-    train_ = cache_->get(train);
-    layers_ = static_cast<int>(widths_.size()) - 1;
-    // Parameters as the CPU lays them out (W then b per layer), each layer starting on a
-    // 16-byte boundary so cuBLAS (TF32) and vector loads see aligned operands; the padding
-    // stays zero (zero gradient keeps it zero under RMSprop).
-    size_t total = 0;
-    for (int k = 0; k < layers_; ++k) {
-      total = (total + 3) / 4 * 4;
-      w_off_.push_back(total);
-      total += static_cast<size_t>(widths_[k]) * widths_[k + 1];
-      b_off_.push_back(total);
-      total += widths_[k + 1];
-    }
-    total_ = total;
-    params_ = DeviceArray<float>(ex_.get(), total_);
-    grads_ = DeviceArray<float>(ex_.get(), total_);
-    ms_ = DeviceArray<float>(ex_.get(), total_);
-    mom_ = DeviceArray<float>(ex_.get(), total_);
-    ex_->zero(params_.get(), total_ * sizeof(float));
-    ex_->zero(grads_.get(), total_ * sizeof(float));
-    ex_->zero(ms_.get(), total_ * sizeof(float));
-    ex_->zero(mom_.get(), total_ * sizeof(float));
-    set_weights(init_weights(cfg_, widths_.front(), widths_.back()));
-    reserve_rows(cfg_.batch_size);
-  }
+      : ex_(std::move(ex)),
+        cache_(std::move(cache)),
+        cfg_(validated(cfg)),
+        train_view_(train),
+        train_(cache_->get(train)),
+        net_(ex_.get(), cfg_, train.dim, train.classes, cfg_.batch_size) {}
 
   ~DeviceSession() override { quiesce(ex_.get()); }
 
-  void set_weights(const Weights& w) override {
-    if (w.widths() != widths_) throw Error("weights do not match the trial's layer widths");
-    std::vector<float> host(total_, 0.0f);
-    for (int k = 0; k < layers_; ++k) {
-      std::copy(w.layers[k].w.begin(), w.layers[k].w.end(), host.begin() + w_off_[k]);
-      std::copy(w.layers[k].b.begin(), w.layers[k].b.end(), host.begin() + b_off_[k]);
-    }
-    ex_->copy_to_device(params_.get(), host.data(), total_ * sizeof(float));
-  }
-
-  Weights weights() const override {
-    std::vector<float> host(total_);
-    ex_->copy_to_host(host.data(), params_.get(), total_ * sizeof(float));
-    Weights w;
-    for (int k = 0; k < layers_; ++k) {
-      DenseLayer d;
-      d.in = widths_[k];
-      d.out = widths_[k + 1];
-      d.w.assign(host.begin() + w_off_[k], host.begin() + w_off_[k] + size_t(d.in) * d.out);
-      d.b.assign(host.begin() + b_off_[k], host.begin() + b_off_[k] + d.out);
-      w.layers.push_back(std::move(d));
-    }
-    return w;
-  }
+  void set_weights(const Weights& w) override { net_.set_weights(w); }
+  Weights weights() const override { return net_.weights(); }
 
   PassStats train_epoch(const EpochRequest& req) override {
     PassStats st;
@@ -233,11 +166,11 @@ class DeviceSession final : public TrialSession {
   PassStats evaluate(const DatasetView& data) override {
     PassStats st;
     if (data.n == 0) return st;
-    if (data.dim != widths_.front() || data.classes > widths_.back())
+    if (data.dim != net_.widths().front() || data.classes > net_.widths().back())
       throw Error("evaluate: the data's shape does not fit the trial's network");
     std::shared_ptr<const DeviceData> dev = cache_->get(data);
     const int chunks = (data.n + kEvalChunk - 1) / kEvalChunk;
-    reserve_rows(std::min(kEvalChunk, data.n));
+    net_.reserve_rows(std::min(kEvalChunk, data.n));
     reserve_slots(static_cast<size_t>(chunks));
     for (int c = 0; c < chunks; ++c) {
       const int start = c * kEvalChunk, rows = std::min(kEvalChunk, data.n - start);
@@ -245,9 +178,9 @@ class DeviceSession final : public TrialSession {
                        nullptr, dev->dim};
       StepScope scope(*ex_);
       std::vector<Staged<GemmProblem>> fwd;
-      for (int k = 0; k < layers_; ++k)
-        fwd.push_back(ex_->stage_gemm({forward_problem(k, src, rows, 0, false)}));
-      Staged<XentProblem> xe = ex_->stage_xent({xent_problem(src, rows, false, c)});
+      for (int k = 0; k < net_.layers(); ++k)
+        fwd.push_back(ex_->stage_gemm({net_.forward(k, src, rows, 0, false)}));
+      Staged<XentProblem> xe = ex_->stage_xent({xent(src, rows, false, c)});
       for (const auto& f : fwd) ex_->gemm(f);
       ex_->softmax_xent(xe);
       scope.close();
@@ -265,31 +198,6 @@ class DeviceSession final : public TrialSession {
   }
 
  private:
-  bool drops(int k, bool dropout) const {
-    return dropout && k < layers_ - 1 && cfg_.dropout[k] && cfg_.dropout_rate[k] > 0.0;
-  }
-  // The input of layer k >= 1: the previous layer's output after dropout, if any.
-  const float* input_of(int k, bool dropout) const {
-    return drops(k - 1, dropout) ? h_[k - 1].get() : y_[k - 1].get();
-  }
-
-  void reserve_rows(int rows) {
-    if (rows <= capacity_) return;
-    ex_->synchronize();  // the old buffers may still be read by queued work
-    capacity_ = rows;
-    int maxw = 1;
-    for (int k = 1; k <= layers_; ++k) maxw = std::max(maxw, widths_[k]);
-    y_.clear();
-    h_.clear();
-    for (int k = 0; k < layers_; ++k) {
-      const size_t count = static_cast<size_t>(rows) * widths_[k + 1];
-      y_.emplace_back(ex_.get(), count);
-      const bool has_dropout = k < layers_ - 1 && cfg_.dropout[k] && cfg_.dropout_rate[k] > 0.0;
-      h_.emplace_back(ex_.get(), has_dropout ? count : 0);
-    }
-    for (auto& d : dz_) d = DeviceArray<float>(ex_.get(), static_cast<size_t>(rows) * maxw);
-  }
-
   void reserve_slots(size_t n) {
     if (n <= loss_slots_.size()) return;
     ex_->synchronize();
@@ -297,130 +205,23 @@ class DeviceSession final : public TrialSession {
     correct_slots_ = DeviceArray<int64_t>(ex_.get(), n);
   }
 
-  // Layer k forward: y_k = act(x W_k + b_k), and h_k = y_k * dropout factor (cpu:
-  // dense_forward + dropout_forward). Layer 0 reads the bytes through the row indices.
-  GemmProblem forward_problem(int k, const Source& src, int rows, uint32_t step,
-                              bool dropout) const {
-    GemmProblem p{};
-    p.m = rows;
-    p.n = widths_[k + 1];
-    p.k = widths_[k];
-    p.a_ones_row = -1;
-    if (k == 0) {
-      p.a_mode = kARowU8;
-      p.a_u8 = src.x;
-      p.a_rows = src.rows;
-      p.lda = src.dim;
-    } else {
-      p.a_mode = kARow;
-      p.a = input_of(k, dropout);
-      p.lda = widths_[k];
-    }
-    p.b_mode = kBRow;
-    p.b = params_.get() + w_off_[k];
-    p.ldb = widths_[k + 1];
-    p.c = y_[k].get();
-    p.ldc = widths_[k + 1];
-    p.epilogue = kForward;
-    p.bias = params_.get() + b_off_[k];
-    p.act = static_cast<int>(k == layers_ - 1 ? Activation::kNone : cfg_.activation);
-    set_dropout(&p, k, step, dropout);
-    if (p.drop_rate > 0.0f) p.h = h_[k].get();
-    return p;
-  }
-
-  XentProblem xent_problem(const Source& src, int rows, bool train, size_t slot) const {
-    XentProblem x{};
-    x.z = y_[layers_ - 1].get();
-    x.labels = src.y;
-    x.rows_idx = src.rows;
-    x.dz = train ? dz_[0].get() : nullptr;
-    x.loss_sum = loss_slots_.get() + slot;
-    x.correct = correct_slots_.get() + slot;
-    x.rows = rows;
-    x.classes = widths_.back();
-    return x;
-  }
-
-  // Layer k backward from dz (cpu: dense_backward, then activation_backward of layer k-1):
-  // dW|db = [X | 1]^T dz into the layer's contiguous gradient block, and for k > 0
-  // dz_{k-1} = (dz W^T) * dropout factor_{k-1} * act'(y_{k-1}) into the other buffer.
-  std::vector<GemmProblem> backward_problems(int k, const Source& src, int rows, uint32_t step,
-                                             bool dropout, int cur) const {
-    std::vector<GemmProblem> out;
-    GemmProblem w{};
-    w.m = widths_[k] + 1;
-    w.n = widths_[k + 1];
-    w.k = rows;
-    w.a_ones_row = widths_[k];
-    if (k == 0) {
-      w.a_mode = kAColU8;
-      w.a_u8 = src.x;
-      w.a_rows = src.rows;
-      w.lda = src.dim;
-    } else {
-      w.a_mode = kACol;
-      w.a = input_of(k, dropout);
-      w.lda = widths_[k];
-    }
-    w.b_mode = kBRow;
-    w.b = dz_[cur].get();
-    w.ldb = widths_[k + 1];
-    w.c = grads_.get() + w_off_[k];
-    w.ldc = widths_[k + 1];
-    w.epilogue = kStore;
-    out.push_back(w);
-    if (k > 0) {
-      GemmProblem x{};
-      x.m = rows;
-      x.n = widths_[k];
-      x.k = widths_[k + 1];
-      x.a_ones_row = -1;
-      x.a_mode = kARow;
-      x.a = dz_[cur].get();
-      x.lda = widths_[k + 1];
-      x.b_mode = kBCol;
-      x.b = params_.get() + w_off_[k];
-      x.ldb = widths_[k + 1];
-      x.c = dz_[cur ^ 1].get();
-      x.ldc = widths_[k];
-      x.epilogue = kBackward;
-      x.y_prev = y_[k - 1].get();
-      x.act = static_cast<int>(cfg_.activation);
-      set_dropout(&x, k - 1, step, dropout);
-      out.push_back(x);
-    }
-    return out;
-  }
-
-  // Dropout of hidden layer `layer` at `step` (nothing when it does not drop).
-  void set_dropout(GemmProblem* p, int layer, uint32_t step, bool dropout) const {
-    if (!drops(layer, dropout)) return;
-    p->drop_rate = static_cast<float>(cfg_.dropout_rate[layer]);
-    p->seed = cfg_.seed;
-    p->trial = static_cast<uint32_t>(cfg_.index);
-    p->layer = static_cast<uint32_t>(layer);
-    p->step = step;
+  XentProblem xent(const Source& src, int rows, bool train, size_t slot) const {
+    return net_.xent(src, rows, train, loss_slots_.get() + slot, correct_slots_.get() + slot);
   }
 
   void train_step(const Source& src, int rows, uint32_t step, bool dropout, size_t slot) {
     StepScope scope(*ex_);
     std::vector<Staged<GemmProblem>> fwd, bwd;
-    for (int k = 0; k < layers_; ++k)
-      fwd.push_back(ex_->stage_gemm({forward_problem(k, src, rows, step, dropout)}));
-    Staged<XentProblem> xe = ex_->stage_xent({xent_problem(src, rows, true, slot)});
+    for (int k = 0; k < net_.layers(); ++k)
+      fwd.push_back(ex_->stage_gemm({net_.forward(k, src, rows, step, dropout)}));
+    Staged<XentProblem> xe = ex_->stage_xent({xent(src, rows, true, slot)});
     int cur = 0;
-    for (int k = layers_ - 1; k >= 0; --k, cur ^= 1)
-      bwd.push_back(ex_->stage_gemm(backward_problems(k, src, rows, step, dropout, cur)));
-    RmspropProblem r{};
-    r.w = params_.get();
-    r.g = grads_.get();
-    r.ms = ms_.get();
-    r.mom = mom_.get();
-    r.n = static_cast<int64_t>(total_);
-    r.lr = static_cast<float>(cfg_.learning_rate);
-    r.momentum = static_cast<float>(cfg_.momentum);
-    Staged<RmspropProblem> rms = ex_->stage_rmsprop({r});
+    for (int k = net_.layers() - 1; k >= 0; --k, cur ^= 1) {
+      std::vector<GemmProblem> ps;
+      net_.backward(k, src, rows, step, dropout, cur, &ps);
+      bwd.push_back(ex_->stage_gemm(std::move(ps)));
+    }
+    Staged<RmspropProblem> rms = ex_->stage_rmsprop({net_.rmsprop()});
     for (const auto& f : fwd) ex_->gemm(f);
     ex_->softmax_xent(xe);
     for (const auto& b : bwd) ex_->gemm(b);
@@ -433,14 +234,7 @@ class DeviceSession final : public TrialSession {
   TrialConfig cfg_;
   DatasetView train_view_;
   std::shared_ptr<const DeviceData> train_;
-  std::vector<int> widths_;
-  int layers_ = 0;
-  std::vector<size_t> w_off_, b_off_;
-  size_t total_ = 0;
-  DeviceArray<float> params_, grads_, ms_, mom_;
-  int capacity_ = 0;
-  std::vector<DeviceArray<float>> y_, h_;
-  DeviceArray<float> dz_[2];
+  TrialBuffers net_;  // after ex_: freed before the executor
   DeviceArray<uint32_t> perm_;
   DeviceArray<double> loss_slots_;
   DeviceArray<int64_t> correct_slots_;

@@ -21,21 +21,16 @@ size_t resident_bytes(const TrialConfig& cfg, const PassShape& shape) {
   cfg.validate();
   const std::vector<int> widths = cfg.widths(shape.dim, shape.classes);
   const int layers = static_cast<int>(widths.size()) - 1;
-  size_t total = 0;
-  for (int k = 0; k < layers; ++k) {
-    total = (total + 3) / 4 * 4;
-    total += static_cast<size_t>(widths[k]) * widths[k + 1] + widths[k + 1];
-  }
+  const size_t total = TrialBuffers::param_count(widths);
   size_t bytes = 4 * block(total * sizeof(float));  // params, grads, ms, mom
-  const size_t rows =
-      std::max(cfg.batch_size, std::min(shape.eval_chunk, std::max(shape.n_val, 1)));
+  const size_t rows = static_cast<size_t>(resident_rows(cfg, shape));
   int maxw = 1;
   for (int k = 0; k < layers; ++k) {
     maxw = std::max(maxw, widths[k + 1]);
     const size_t act = rows * widths[k + 1] * sizeof(float);
-    bytes += block(act);  // y
-    const bool drops = k < layers - 1 && cfg.dropout[k] && cfg.dropout_rate[k] > 0.0;
-    if (drops) bytes += block(act);  // h
+    // y, and h where hidden layer k has dropout
+    bytes += block(act);
+    if (TrialBuffers::has_dropout(cfg, layers, k)) bytes += block(act);
   }
   bytes += 2 * block(rows * maxw * sizeof(float));  // dZ ping-pong
   bytes += block(static_cast<size_t>(std::max(shape.n_train, 1)) * sizeof(uint32_t));

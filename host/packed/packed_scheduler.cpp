@@ -12,6 +12,7 @@
 #include <numeric>
 #include <string>
 
+#include "device/step_scope.h"
 #include "packed/memory_plan.h"
 #include "packed/resident_trial.h"
 #include "qrsweep/common.h"
@@ -27,27 +28,6 @@ std::string mib(size_t bytes) {
 }
 
 double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
-
-// Closes the executor's step if an exception leaves one open.
-class StepScope {
- public:
-  explicit StepScope(Executor& ex) : ex_(ex) { ex_.begin_step(); }
-  ~StepScope() {
-    if (!open_) return;
-    try {
-      ex_.end_step();
-    } catch (...) {  // already unwinding from the first error
-    }
-  }
-  void close() {
-    open_ = false;
-    ex_.end_step();
-  }
-
- private:
-  Executor& ex_;
-  bool open_ = true;
-};
 
 class Scheduler {
  public:
@@ -232,7 +212,8 @@ class Scheduler {
     for (int k = 0; k < max_layers; ++k) {
       std::vector<GemmProblem> ps;
       for (size_t q = 0; q < in.size(); ++q)
-        if (k < in[q]->layers()) ps.push_back(in[q]->forward(k, src[q], rows[q], step[q], true));
+        if (k < in[q]->layers())
+          ps.push_back(in[q]->net().forward(k, src[q], rows[q], step[q], true));
       fwd.push_back(ex_.stage_gemm(std::move(ps)));
     }
     std::vector<XentProblem> xs;
@@ -244,12 +225,12 @@ class Scheduler {
       std::vector<GemmProblem> ps;
       for (size_t q = 0; q < in.size(); ++q) {
         const int k = in[q]->layers() - 1 - pos;
-        if (k >= 0) in[q]->backward(k, src[q], rows[q], step[q], pos & 1, &ps);
+        if (k >= 0) in[q]->net().backward(k, src[q], rows[q], step[q], true, pos & 1, &ps);
       }
       bwd.push_back(ex_.stage_gemm(std::move(ps)));
     }
     std::vector<RmspropProblem> rs;
-    for (ResidentTrial* t : in) rs.push_back(t->rmsprop());
+    for (ResidentTrial* t : in) rs.push_back(t->net().rmsprop());
     Staged<RmspropProblem> rms = ex_.stage_rmsprop(std::move(rs));
     for (const auto& f : fwd) ex_.gemm(f);
     ex_.softmax_xent(xe);
@@ -277,7 +258,7 @@ class Scheduler {
       for (int k = 0; k < max_layers; ++k) {
         std::vector<GemmProblem> ps;
         for (ResidentTrial* t : ends)
-          if (k < t->layers()) ps.push_back(t->forward(k, src, rows, 0, false));
+          if (k < t->layers()) ps.push_back(t->net().forward(k, src, rows, 0, false));
         fwd.push_back(ex_.stage_gemm(std::move(ps)));
       }
       std::vector<XentProblem> xs;

@@ -1,24 +1,16 @@
-// One trial resident in the packed scheduler: its executor buffers, its training state
-// (epoch, step, permutation, early stopping, history) and its per-layer problem descriptors,
-// built exactly as the single-trial DeviceSession builds them (host/device/device_backend.cpp).
+// One trial resident in the packed scheduler: its executor buffers and problem descriptors
+// (TrialBuffers, host/device/trial_buffers.h, the same as the single-trial DeviceSession's) and
+// its training state (epoch, step, permutation, readback slots, early stopping, history).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "device/executor.h"
+#include "device/trial_buffers.h"
 #include "qrsweep/trainer.h"
 
 namespace qrsweep::packed {
-
-// Where a pass's rows come from: executor bytes and each row's dataset index (null:
-// rows are consecutive from x / y).
-struct Source {
-  const uint8_t* x;
-  const uint8_t* y;
-  const uint32_t* rows;
-  int dim;
-};
 
 // Shapes every resident trial shares: the dataset's and the evaluation chunk's.
 struct PassShape {
@@ -26,6 +18,9 @@ struct PassShape {
   int n_train = 0, n_val = 0;
   int eval_chunk = 1024;
 };
+
+// Rows of activations a resident trial keeps: a training batch or an evaluation chunk.
+int resident_rows(const TrialConfig& cfg, const PassShape& shape);
 
 class ResidentTrial {
  public:
@@ -39,17 +34,14 @@ class ResidentTrial {
   ResidentTrial& operator=(const ResidentTrial&) = delete;
 
   const TrialConfig& config() const { return cfg_; }
-  int layers() const { return layers_; }
+  int layers() const { return net_.layers(); }
   size_t bytes() const { return bytes_; }
-  Weights weights() const;
+  Weights weights() const { return net_.weights(); }
 
   // ---- descriptors (the DeviceSession sequence) ----
-  GemmProblem forward(int k, const Source& src, int rows, uint32_t step, bool dropout) const;
+  const TrialBuffers& net() const { return net_; }
+  // Cross-entropy into step slot `slot` of the epoch (train) or chunk slot (validation).
   XentProblem xent(const Source& src, int rows, bool train, size_t slot) const;
-  // Layer k's backward problems (dW|db, and dX for k > 0) reading dz buffer `cur`.
-  void backward(int k, const Source& src, int rows, uint32_t step, int cur,
-                std::vector<GemmProblem>* out) const;
-  RmspropProblem rmsprop() const;
 
   // ---- training state, driven by the scheduler ----
   // Starts epoch `epoch` (1-based): its permutation, uploaded; the step cursor at 0.
@@ -69,20 +61,11 @@ class ResidentTrial {
   size_t order = 0;  // position in the caller's trial list
 
  private:
-  bool drops(int k) const;
-  const float* input_of(int k, bool dropout) const;
-
   Executor* ex_;
   TrialConfig cfg_;
   PassShape shape_;
   size_t bytes_;
-  std::vector<int> widths_;
-  int layers_ = 0;
-  std::vector<size_t> w_off_, b_off_;
-  size_t total_ = 0;
-  DeviceArray<float> params_, grads_, ms_, mom_;
-  std::vector<DeviceArray<float>> y_, h_;
-  DeviceArray<float> dz_[2];
+  TrialBuffers net_;  // before the arrays below: allocated first, freed last
   DeviceArray<uint32_t> perm_;
   DeviceArray<double> train_loss_, eval_loss_;
   DeviceArray<int64_t> train_correct_, eval_correct_;
