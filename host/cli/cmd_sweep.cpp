@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "qrsweep/common.h"
+#include "qrsweep/slurm.h"
 #include "qrsweep/sweep.h"
 
 namespace qrsweep::cli {
@@ -17,6 +18,7 @@ struct SweepArgs {
   SweepOptions options;
   int64_t trials = -1;
   int64_t seed = -1;
+  std::string shard;
 };
 
 void run(SweepArgs& a) {
@@ -27,6 +29,11 @@ void run(SweepArgs& a) {
     o.trials = static_cast<int>(a.trials);
   }
   if (a.seed >= 0) o.seed = static_cast<uint64_t>(a.seed);
+  if (!a.shard.empty()) {
+    o.shard = parse_shard(a.shard);
+  } else if (auto s = shard_from_slurm_env()) {
+    o.shard = *s;  // inside a Slurm array task: the task's shard
+  }
   const SweepOutcome out = run_sweep(o);
   if (out.exit_status != 0) {
     // Stopped by a signal: the store is closed and the message printed; report the
@@ -48,12 +55,16 @@ void setup(CLI::App& sub) {
       ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
   sub.add_option("--seed", a->seed, "Override the space's sweep seed")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  sub.add_option("--shard", a->shard,
+                 "Run shard i/n of the plan: the trials with index % n == i (default inside "
+                 "a Slurm array task: the task's shard; docs/cluster.md)");
   sub.add_option("--max-resident", o.max_resident,
                  "cuda: most trials resident on the GPU at once (0: as many as memory allows)")
       ->check(CLI::NonNegativeNumber);
   sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
       ->check(CLI::Range(0, 4096));
-  sub.add_option("--threads", o.threads, "BLAS threads per CPU job (default 1, so results do not depend on it)")
+  sub.add_option("--threads", o.threads,
+                 "BLAS threads per CPU job (default 1, so results do not depend on it)")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");

@@ -1,5 +1,7 @@
 // run_sweep: the whole workflow of sweep.h in order. Open (or resume) the store, train
 // the pending trials, then select, retrain and test the best; stop cleanly on a signal.
+#include <sched.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -52,10 +54,17 @@ std::string resume_command(const SweepOptions& o) {
   if (!o.data_dir.empty()) s << " --data " << o.data_dir;
   if (o.backend != "auto") s << " --backend " << o.backend;
   if (o.max_resident > 0) s << " --max-resident " << o.max_resident;
+  if (o.shard.count > 1) s << " --shard " << o.shard.index << "/" << o.shard.count;
   return s.str();
 }
 
-int default_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+// The cores this process may use: the affinity mask (what Slurm's --cpus-per-task or a
+// cgroup grants), not the whole node.
+int default_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 double best_loss(const std::vector<TrialRecord>& trials) {
   auto best = select_best(trials);

@@ -1,0 +1,58 @@
+// `qrsweep merge DIR` and `qrsweep merge OUT SHARD...`: the shard stores of a sharded
+// sweep combined into one store and one table, then the best trial tested (merge.h).
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "qrsweep/merge.h"
+
+namespace qrsweep::cli {
+namespace {
+
+struct MergeArgs {
+  MergeOptions options;
+  std::vector<std::string> paths;
+};
+
+void run(const MergeArgs& a) {
+  MergeOptions o = a.options;
+  o.out_dir = a.paths.at(0);
+  o.inputs.assign(a.paths.begin() + 1, a.paths.end());
+  const MergeResult r = merge_sweep(o);
+  if (r.exit_status != 0) {
+    std::fflush(stdout);
+    std::exit(r.exit_status);
+  }
+}
+
+void setup(CLI::App& sub) {
+  auto a = std::make_shared<MergeArgs>();
+  MergeOptions& o = a->options;
+  sub.add_option("paths", a->paths,
+                 "DIR: merge DIR/shards/* into DIR; or OUT SHARD...: merge the given shard "
+                 "stores (files, or sweep directories) into OUT")
+      ->required()
+      ->expected(1, -1);
+  sub.add_flag(
+      "--no-test", [a](int64_t) { a->options.run_test = false; },
+      "Do not retrain and test the best trial");
+  sub.add_flag("--require-complete", o.require_complete,
+               "Exit with status 1 (after writing) when any trial is unfinished or missing");
+  sub.add_option("--backend", o.backend, "Backend of the retraining: cpu, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  sub.add_option("--threads", o.threads, "BLAS threads of the retraining (0: 1, as qrsweep sweep)")
+      ->check(CLI::Range(0, 4096));
+  sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
+  sub.callback([a] { run(*a); });
+}
+
+const Registrar kRegistrar("merge",
+                           "Merge the shard stores of a sharded sweep into one store and "
+                           "table, then test the best trial",
+                           33, setup);
+
+}  // namespace
+}  // namespace qrsweep::cli
