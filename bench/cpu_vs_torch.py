@@ -5,7 +5,9 @@ Fashion-MNIST's 50,000 training rows plus the 10,000-row validation pass, timed 
 qrsweep's CPU backend and in PyTorch CPU at the same thread counts, in one run.
 
 Run: /usr/bin/python3 bench/cpu_vs_torch.py --qrsweep build/qrsweep [--threads 1,2] [--epochs 3]
-Prints a Markdown table; the median epoch time of each side and their ratio.
+Prints a Markdown table; the median epoch time of each side and their ratio. PyTorch runs
+in a fresh process per thread count with OPENBLAS_NUM_THREADS set too, so its BLAS uses
+the same number of threads as qrsweep's.
 """
 import argparse
 import gzip
@@ -14,6 +16,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -98,12 +101,25 @@ def torch_epochs(threads, epochs):
     return times
 
 
+def torch_in_subprocess(threads, epochs):
+    # OpenBLAS reads its thread count when it loads: a fresh process per setting, with
+    # OPENBLAS_NUM_THREADS and torch's own intra-op threads both set to `threads`.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, __file__, "--torch-only", str(threads), "--epochs",
+                          str(epochs)], check=True, capture_output=True, text=True, env=env)
+    return [float(v) for v in out.stdout.split()]
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--torch-only", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--qrsweep", default="build/qrsweep")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--epochs", type=int, default=3)
     a = ap.parse_args()
+    if a.torch_only:
+        print(" ".join(f"{t:.6f}" for t in torch_epochs(a.torch_only, a.epochs)))
+        return
     cpu = "unknown CPU"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -117,7 +133,7 @@ def main():
     print("|---|---|---|---|")
     for t in [int(s) for s in a.threads.split(",")]:
         q = statistics.median(qrsweep_epochs(a.qrsweep, t, a.epochs))
-        p = statistics.median(torch_epochs(t, a.epochs))
+        p = statistics.median(torch_in_subprocess(t, a.epochs))
         print(f"| {t} | {q:.3f} | {p:.3f} | {p / q:.2f}x |")
 
 

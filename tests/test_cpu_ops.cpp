@@ -139,6 +139,16 @@ TEST(Dropout, KeepsUnitsAtTheConfiguredRateAndScales) {
   EXPECT_NE(f, f2);
 }
 
+TEST(Dropout, BlockwiseMaskEqualsThePerElementDefinition) {
+  // The CPU draws one Philox block per four elements; the kernels may draw per element:
+  // both must give dropout_u's mask, also for counts that are not a multiple of four.
+  const size_t n = 103;
+  std::vector<float> y(n, 1.0f), f(n), h(n);
+  dropout_forward(y.data(), n, 0.45f, 77, 5, 2, 9, f.data(), h.data());
+  for (size_t e = 0; e < n; ++e)
+    ASSERT_EQ(f[e], dropout_factor(0.45f, dropout_u(77, 5, 2, 9, e))) << "element " << e;
+}
+
 TEST(Rmsprop, MomentumBranchMatchesHandComputation) {
   RmspropHyper h{0.01f, 0.5f};
   float w = 1.0f, ms = 0.0f, mom = 0.0f;

@@ -45,10 +45,18 @@ void dense_forward(const T* x, int batch, int in, const T* w, const T* b, int ou
 template <typename T>
 void dropout_forward(const T* y, size_t count, float rate, uint64_t seed, uint32_t trial,
                      uint32_t layer, uint32_t step, T* factor, T* h) {
-  for (size_t e = 0; e < count; ++e) {
-    T f = rate > 0.0f ? T(dropout_factor(rate, dropout_u(seed, trial, layer, step, e))) : T(1);
-    factor[e] = f;
-    h[e] = y[e] * f;
+  if (rate <= 0.0f) {
+    for (size_t e = 0; e < count; ++e) factor[e] = T(1), h[e] = y[e];
+    return;
+  }
+  // One Philox block serves four consecutive elements (dropout_u's indexing).
+  for (size_t e0 = 0; e0 < count; e0 += 4) {
+    const Philox4 blk = dropout_block(seed, trial, layer, step, e0 >> 2);
+    for (size_t q = 0; q < 4 && e0 + q < count; ++q) {
+      const T f = T(dropout_factor(rate, uniform01(blk.v[q])));
+      factor[e0 + q] = f;
+      h[e0 + q] = y[e0 + q] * f;
+    }
   }
 }
 

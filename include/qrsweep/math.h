@@ -48,9 +48,16 @@ QRS_HD T activate_grad_from_output(Activation a, T y) {
 // CPU and the GPU drop the same units.
 QRS_HD float dropout_scale(float rate) { return 1.0f / (1.0f - rate); }
 
-QRS_HD float dropout_u(uint64_t seed, uint32_t trial, uint32_t layer, uint32_t step, uint64_t elem) {
+// The Philox block holding the uniforms of elements 4b..4b+3 of one layer's dropout
+// mask at one optimizer step.
+QRS_HD Philox4 dropout_block(uint64_t seed, uint32_t trial, uint32_t layer, uint32_t step,
+                             uint64_t block) {
   PhiloxStream s{seed, trial, purpose_word(Purpose::kDropout, layer)};
-  return uniform01(s.block((static_cast<uint64_t>(step) << 32) | (elem >> 2)).v[elem & 3]);
+  return s.block((static_cast<uint64_t>(step) << 32) | block);
+}
+
+QRS_HD float dropout_u(uint64_t seed, uint32_t trial, uint32_t layer, uint32_t step, uint64_t elem) {
+  return uniform01(dropout_block(seed, trial, layer, step, elem >> 2).v[elem & 3]);
 }
 
 // Multiplier for one element: 0 when dropped, 1/(1-rate) when kept.
