@@ -11,6 +11,7 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/merge.h"
+#include "store/record_rows.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
 #include "store/trial_row.h"
@@ -72,71 +73,16 @@ void read_all(Db& db, const std::string& path, StoreContents& c) {
   if (store_detail::inspect(db, &version) != store_detail::FileKind::kStore)
     throw DataError(path + " is an empty file, not a qrsweep store");
   db.exec("BEGIN");  // one snapshot, whatever a writer commits meanwhile
-  {
-    Statement s(db,
-                "SELECT space_toml, shard_index, shard_count, seed, trials, program_version, "
-                "host, machine, backend, device, created_at, updated_at, wall_seconds "
-                "FROM sweep WHERE id = 1");
-    if (!s.step()) throw DataError(path + " is damaged: its sweep table has no row");
-    SweepRecord& r = c.sweep;
-    r.identity.space_toml = s.text(0);
-    r.identity.shard_index = static_cast<int>(s.integer(1));
-    r.identity.shard_count = static_cast<int>(s.integer(2));
-    r.seed = static_cast<uint64_t>(s.integer(3));
-    r.trials = static_cast<int>(s.integer(4));
-    r.program_version = s.text(5);
-    r.host = s.text(6);
-    r.machine = s.text(7);
-    r.backend = s.text(8);
-    r.device = s.text(9);
-    r.created_at = s.text(10);
-    r.updated_at = s.text(11);
-    r.wall_seconds = s.real(12);
-  }
+  c.sweep = store_detail::read_sweep_row(db, path);
   {
     Statement s(
         db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
     while (s.step()) c.trials.push_back(store_detail::read_trial(s, path));
   }
-  {
-    Statement s(db,
-                "SELECT epoch, loss, accuracy, val_loss, val_accuracy, seconds FROM epochs "
-                "WHERE trial = ? ORDER BY epoch");
-    for (const TrialRecord& t : c.trials) {
-      if (!is_finished(t.status)) continue;
-      s.reset();
-      s.bind(1, t.config.index);
-      std::vector<EpochMetrics>& out = c.epochs[t.config.index];
-      while (s.step()) {
-        EpochMetrics m;
-        m.epoch = static_cast<int>(s.integer(0));
-        m.loss = s.real(1);
-        m.accuracy = s.real(2);
-        m.val_loss = s.real(3);
-        m.val_accuracy = s.real(4);
-        m.seconds = s.real(5);
-        out.push_back(m);
-      }
-    }
-  }
-  {
-    Statement s(db,
-                "SELECT trial, retrain_epochs, test_loss, test_accuracy, weights_path, "
-                "config_path, seconds, backend, finished_at FROM best WHERE id = 1");
-    if (s.step()) {
-      TestRecord t;
-      t.trial = static_cast<int>(s.integer(0));
-      t.retrain_epochs = static_cast<int>(s.integer(1));
-      t.test_loss = s.real(2);
-      t.test_accuracy = s.real(3);
-      t.weights_path = s.text(4);
-      t.config_path = s.text(5);
-      t.seconds = s.real(6);
-      t.backend = s.text(7);
-      t.finished_at = s.text(8);
-      c.test = t;
-    }
-  }
+  for (const TrialRecord& t : c.trials)
+    if (is_finished(t.status))
+      c.epochs[t.config.index] = store_detail::read_epoch_rows(db, t.config.index);
+  c.test = store_detail::read_test_row(db);
   db.exec("COMMIT");
 }
 
