@@ -163,6 +163,22 @@ TEST_F(TrainerOnSynthetic, StepLimitAndStepLossesAgreeWithEpochLoss) {
   EXPECT_NEAR(sum / 500, r.history[0].loss, 1e-12);
 }
 
+TEST_F(TrainerOnSynthetic, AStopRequestEndsTheEpochBetweenStepsAndDropsIt) {
+  DatasetView all = data_.view();
+  DatasetView val = all.rows(0, 100), fit = all.rows(100, 500);
+  auto s = backend_->open(cfg_, fit);
+  int polls = 0;
+  TrainOptions opt;
+  // Say stop on the 20th poll: one poll before epoch 1, then one per step (14 a
+  // epoch), so the stop lands in the middle of epoch 2.
+  opt.should_stop = [&] { return ++polls >= 20; };
+  TrialResult r = train_trial(*s, cfg_, fit, val, opt);
+  EXPECT_EQ(r.reason, StopReason::kInterrupted);
+  ASSERT_EQ(r.history.size(), 1u) << "the partial epoch must not be recorded";
+  EXPECT_GT(r.steps, 14);
+  EXPECT_LT(r.steps, 28);
+}
+
 TEST_F(TrainerOnSynthetic, WeightsRoundTripThroughTheSession) {
   DatasetView fit = data_.view().rows(100, 500);
   auto s = backend_->open(cfg_, fit);

@@ -89,8 +89,13 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
     req.max_steps = opt.max_steps >= 0 ? opt.max_steps - r.steps : -1;
     req.dropout = opt.dropout;
     req.step_losses = opt.step_losses;
+    req.should_stop = opt.should_stop;
     PassStats tr = session.train_epoch(req);
     r.steps += tr.steps;
+    if (tr.interrupted) {
+      r.reason = StopReason::kInterrupted;
+      break;
+    }
     EpochMetrics m;
     m.epoch = e;
     m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");

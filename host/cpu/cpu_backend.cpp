@@ -63,6 +63,10 @@ class CpuSession final : public TrialSession {
     const int n = train_.n, bs = cfg_.batch_size;
     for (int start = 0; start < n; start += bs) {
       if (req.max_steps >= 0 && st.steps >= req.max_steps) break;
+      if (req.should_stop && req.should_stop()) {
+        st.interrupted = true;
+        break;
+      }
       int b = std::min(bs, n - start);
       uint32_t step = static_cast<uint32_t>(req.first_step + st.steps);
       double loss_before = st.loss_sum;

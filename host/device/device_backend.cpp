@@ -143,12 +143,18 @@ class DeviceSession final : public TrialSession {
     reserve_slots(static_cast<size_t>(steps));
     std::vector<int> rows(steps);
     for (int64_t s = 0; s < steps; ++s) {
+      if (req.should_stop && req.should_stop()) {
+        st.interrupted = true;
+        steps = s;  // read back only the steps launched
+        break;
+      }
       const int start = static_cast<int>(s * bs);
       rows[s] = std::min(bs, n - start);
       const Source src{train_->x.get(), train_->y.get(), perm_.get() + start, train_->dim};
       train_step(src, rows[s], static_cast<uint32_t>(req.first_step + s), req.dropout,
                  static_cast<size_t>(s));
     }
+    if (steps == 0) return st;
     std::vector<double> loss(steps);
     std::vector<int64_t> correct(steps);
     ex_->copy_to_host(loss.data(), loss_slots_.get(), steps * sizeof(double));

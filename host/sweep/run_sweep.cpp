@@ -194,7 +194,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     out.exit_status = 128 + sig;
     return out;
   };
-  if (StopSignals::pending()) return stopped("between epochs");
+  if (StopSignals::pending()) return stopped("between steps");
   if (!whole_plan) {
     progress.message("qrsweep sweep: shard " + std::to_string(shard.index) + "/" +
                      std::to_string(shard.count) +

@@ -21,6 +21,7 @@ struct PassStats {
   int64_t correct = 0;    // argmax(p) == label, first max wins
   int64_t samples = 0;
   int64_t steps = 0;      // optimizer steps taken (train passes)
+  bool interrupted = false;  // the pass stopped early because should_stop said so
 };
 
 struct EpochRequest {
@@ -29,6 +30,10 @@ struct EpochRequest {
   int64_t max_steps = -1;           // stop after this many steps this epoch (-1: all)
   bool dropout = true;              // false: dropout layers pass through (checks only)
   std::vector<double>* step_losses = nullptr;  // optional: each batch's mean loss
+  // Polled between steps: true ends the pass early (PassStats::interrupted), so a signal
+  // is honoured within a step even in a 10,000-step epoch. The partial epoch is dropped:
+  // an interrupted trial starts over.
+  std::function<bool()> should_stop;
 };
 
 class TrialSession {
