@@ -51,15 +51,9 @@ Figure category_figure(const SweepData& data, const SweepFacts& facts) {
   Figure f;
   f.id = "categories";
   f.title = "Min val loss by structure, activation and depth";
-  if (facts.ranked.empty()) {
-    f.svg = message_svg(no_results_message(data));
-    f.caption = kFilledLater;
-    return f;
-  }
+  if (show_no_results(f, data, facts)) return f;
   Svg svg(kWidth, kHeight);
-  std::vector<double> losses;
-  for (size_t i : facts.ranked) losses.push_back(data.trials[i].record.min_val_loss);
-  const LossAxis la = loss_axis(losses);
+  const LossAxis la = ranked_loss_axis(data, facts);
   const std::vector<Grouping> gs = groupings(data);
   double units = 0;
   for (const Grouping& g : gs) units += g.names.size() + 1.2;

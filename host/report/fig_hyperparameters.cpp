@@ -43,15 +43,9 @@ Figure hyperparameter_figure(const SweepData& data, const SweepFacts& facts) {
   Figure f;
   f.id = "hyperparameters";
   f.title = "Hyperparameters against min val loss";
-  if (facts.ranked.empty()) {
-    f.svg = message_svg(no_results_message(data));
-    f.caption = kFilledLater;
-    return f;
-  }
+  if (show_no_results(f, data, facts)) return f;
   Svg svg(kWidth, kHeight);
-  std::vector<double> losses;
-  for (size_t i : facts.ranked) losses.push_back(data.trials[i].record.min_val_loss);
-  const LossAxis la = loss_axis(losses);
+  const LossAxis la = ranked_loss_axis(data, facts);
   const std::vector<Param> ps = params(data.space);
   const double pw = kWidth / 3, ph = kHeight / 2;
   for (size_t k = 0; k < ps.size(); ++k) {

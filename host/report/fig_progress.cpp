@@ -60,11 +60,7 @@ Figure progress_figure(const SweepData& data, const SweepFacts& facts) {
       if (is_finished(data.trials[i].record.status)) order.push_back(i);
   std::vector<double> losses;
   for (size_t i : order) losses.push_back(data.trials[i].record.min_val_loss);
-  if (facts.ranked.empty()) {
-    f.svg = message_svg(no_results_message(data));
-    f.caption = kFilledLater;
-    return f;
-  }
+  if (show_no_results(f, data, facts)) return f;
   const LossAxis la = loss_axis(losses);
   const std::string ylabel = loss_label(la);
 

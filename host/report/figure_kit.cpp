@@ -108,4 +108,17 @@ std::string no_results_message(const SweepData& data) {
   return detail.empty() ? s : s + " (" + detail + ")";
 }
 
+bool show_no_results(Figure& f, const SweepData& data, const SweepFacts& facts) {
+  if (!facts.ranked.empty()) return false;
+  f.svg = message_svg(no_results_message(data));
+  f.caption = kFilledLater;
+  return true;
+}
+
+LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts) {
+  std::vector<double> losses;
+  for (size_t i : facts.ranked) losses.push_back(data.trials[i].record.min_val_loss);
+  return loss_axis(losses);
+}
+
 }  // namespace qrsweep::report

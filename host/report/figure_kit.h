@@ -7,8 +7,10 @@
 
 #include "qrsweep/space.h"
 #include "qrsweep/trial.h"
+#include "report/figures.h"
 #include "report/scale.h"
 #include "report/sweep_data.h"
+#include "report/sweep_facts.h"
 
 namespace qrsweep::report {
 
@@ -46,5 +48,9 @@ std::string message_svg(const std::string& message);
 
 // Why a results panel is empty: "no trial has finished yet (3 running, 5 queued)", ...
 std::string no_results_message(const SweepData& data);
+// When no trial has a result yet, fills `f` with that message and returns true.
+bool show_no_results(Figure& f, const SweepData& data, const SweepFacts& facts);
+// The loss axis over the min val losses of the ranked trials (those with a result).
+LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts);
 
 }  // namespace qrsweep::report
