@@ -1,15 +1,20 @@
 // CudaExecutor (see cuda_executor.h). Descriptors are staged into pinned host memory and
 // copied with one cudaMemcpyAsync per step before the step's first launch; a ring of three
 // arenas, each released by an event, lets the host build step s+1 while the GPU runs step s.
+// With graphs on, a step's own-kernel launches are held until end_step(): one copy of the
+// staged descriptors, then either the launches or, when the same launches recur (see
+// device/replay_cache.h), one replay of the graph captured from them.
 #include "cuda/cuda_executor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "cuda/cublas_grouped.h"
 #include "cuda/cuda_raii.h"
+#include "device/replay_cache.h"
 #include "gemm_stages.cuh"
 #include "rmsprop.cuh"
 #include "softmax_xent.cuh"
@@ -20,6 +25,8 @@ namespace {
 constexpr size_t kStageAlign = 16;
 constexpr size_t kFirstChunk = 64 << 10;
 constexpr int kRingSlots = 3;
+constexpr int kCaptureAfter = 2;         // sightings of a step's launches before capture
+constexpr size_t kGraphCapacity = 1024;  // instantiated graphs kept (least recently used out)
 
 size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 
@@ -35,6 +42,15 @@ struct Slot {
   std::vector<std::unique_ptr<Chunk>> chunks;
   CudaEvent done;
   bool recorded = false;
+};
+
+// One launch of a grouped op, as its launcher's arguments (all a graph node depends on).
+enum class Op : uint64_t { kGemm, kXent, kRmsprop };
+struct Launch {
+  Op op;
+  const void* problems;
+  const int* offsets;
+  int count, total;
 };
 
 class CudaExecutor final : public Executor {
@@ -57,6 +73,7 @@ class CudaExecutor final : public Executor {
             (opt.math == GemmMath::kTf32 ? ", TF32" : ", FP32") + ")";
     stream_ = std::make_unique<CudaStream>();
     slots_.resize(kRingSlots);
+    graphs_on_ = opt.graphs && opt.engine == GemmEngine::kOwn && !opt.sync_each_op;
     if (opt.engine == GemmEngine::kCublas) {
       cublas_ = std::make_unique<CublasHandle>();
       CUBLAS_CHECK(cublasSetStream(cublas_->get(), stream()));
@@ -80,17 +97,23 @@ class CudaExecutor final : public Executor {
   }
   void release(void* p) noexcept override { cudaFree(p); }
   void zero(void* dst, size_t bytes) override {
+    drain();
     CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream()));
   }
   void copy_to_device(void* dst, const void* src, size_t bytes) override {
+    drain();
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
     CUDA_CHECK(cudaStreamSynchronize(stream()));  // `src` may be pageable and reused at once
   }
   void copy_to_host(void* dst, const void* src, size_t bytes) override {
+    drain();
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream()));
     CUDA_CHECK(cudaStreamSynchronize(stream()));
   }
-  void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream())); }
+  void synchronize() override {
+    drain();
+    CUDA_CHECK(cudaStreamSynchronize(stream()));
+  }
   bool memory_info(size_t* free_bytes, size_t* total_bytes) override {
     CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));
     return true;
@@ -130,33 +153,45 @@ class CudaExecutor final : public Executor {
 
   void end_step() override {
     if (!in_step_) throw Error("end_step outside a step");
-    flush();
+    std::vector<Launch> launches;
+    launches.swap(pending_);
+    const bool launched = !launches.empty() || issued_direct_;
+    issued_direct_ = false;
     Slot& s = slots_[cur_];
+    try {
+      flush();
+      if (!launches.empty()) run_step(launches);
+    } catch (...) {
+      // The step is over either way; the slot is reused only after what did launch has run.
+      in_step_ = false;
+      s.recorded = cudaEventRecord(s.done.get(), stream()) == cudaSuccess;
+      throw;
+    }
+    if (launched) ++stats_.steps;
+    in_step_ = false;
     CUDA_CHECK(cudaEventRecord(s.done.get(), stream()));
     s.recorded = true;
-    in_step_ = false;
   }
 
+  LaunchStats launch_stats() const override { return stats_; }
+
   void gemm(const Staged<GemmProblem>& s) override {
-    flush();
     if (opt_.engine == GemmEngine::kCublas) {
+      flush();
+      issued_direct_ = true;
       gemm_cublas(s);
-    } else {
-      launch_grouped_gemm(s.problems, s.offsets, s.count, s.total, opt_.math, stream());
+      after_op(Op::kGemm);
+      return;
     }
-    after_op("grouped GEMM");
+    enqueue({Op::kGemm, s.problems, s.offsets, s.count, s.total});
   }
 
   void softmax_xent(const Staged<XentProblem>& s) override {
-    flush();
-    launch_softmax_xent(s.problems, s.count, stream());
-    after_op("softmax cross-entropy");
+    enqueue({Op::kXent, s.problems, s.offsets, s.count, s.total});
   }
 
   void rmsprop(const Staged<RmspropProblem>& s) override {
-    flush();
-    launch_rmsprop(s.problems, s.offsets, s.count, s.total, stream());
-    after_op("RMSprop");
+    enqueue({Op::kRmsprop, s.problems, s.offsets, s.count, s.total});
   }
 
  private:
@@ -175,13 +210,132 @@ class CudaExecutor final : public Executor {
     }
   }
 
-  void after_op(const char* what) {
+  static const char* op_name(Op op) {
+    switch (op) {
+      case Op::kGemm:
+        return "grouped GEMM";
+      case Op::kXent:
+        return "softmax cross-entropy";
+      default:
+        return "RMSprop";
+    }
+  }
+
+  void after_op(Op op) {
     if (!opt_.sync_each_op) return;
     cudaError_t e = cudaStreamSynchronize(stream());
     if (e != cudaSuccess) {
       throw Error(std::string("CUDA error ") + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) +
-                  ") while running the " + what + " op");
+                  ") while running the " + op_name(op) + " op");
     }
+  }
+
+  void issue(const Launch& l) {
+    switch (l.op) {
+      case Op::kGemm:
+        launch_grouped_gemm(static_cast<const GemmProblem*>(l.problems), l.offsets, l.count,
+                            l.total, opt_.math, stream());
+        break;
+      case Op::kXent:
+        launch_softmax_xent(static_cast<const XentProblem*>(l.problems), l.count, stream());
+        break;
+      case Op::kRmsprop:
+        launch_rmsprop(static_cast<const RmspropProblem*>(l.problems), l.offsets, l.count, l.total,
+                       stream());
+        break;
+    }
+  }
+
+  // An own-kernel op: launched now, or held for end_step() when graphs are on.
+  void enqueue(const Launch& l) {
+    if (!in_step_) throw Error("CUDA ops run inside begin_step() / end_step()");
+    if (graphs_on_) {
+      pending_.push_back(l);
+      return;
+    }
+    flush();
+    issued_direct_ = true;
+    issue(l);
+    after_op(l.op);
+  }
+
+  // Launches what a step holds before a copy, memset or wait that must follow it.
+  void drain() {
+    if (pending_.empty()) return;
+    flush();
+    std::vector<Launch> launches;
+    launches.swap(pending_);
+    issued_direct_ = true;
+    for (const Launch& l : launches) issue(l);
+  }
+
+  static LaunchSignature signature(const std::vector<Launch>& launches) {
+    LaunchSignature sig;
+    sig.reserve(launches.size() * 4);
+    for (const Launch& l : launches) {
+      sig.push_back(static_cast<uint64_t>(l.op));
+      sig.push_back(reinterpret_cast<uintptr_t>(l.problems));
+      sig.push_back(reinterpret_cast<uintptr_t>(l.offsets));
+      sig.push_back(static_cast<uint64_t>(static_cast<uint32_t>(l.count)) << 32 |
+                    static_cast<uint32_t>(l.total));
+    }
+    return sig;
+  }
+
+  // A step's held launches: replayed, captured then replayed, or launched one by one.
+  void run_step(const std::vector<Launch>& launches) {
+    const LaunchSignature sig = signature(launches);
+    if (const CudaGraphExec* g = graphs_.find(sig)) {
+      g->launch(stream());
+      ++stats_.graph_replays;
+      return;
+    }
+    if (graphs_.sighted(sig)) {
+      if (const CudaGraphExec* g = capture(sig, launches)) {
+        g->launch(stream());
+        ++stats_.graph_captures;
+        ++stats_.graph_replays;
+        return;
+      }
+    }
+    for (const Launch& l : launches) issue(l);
+  }
+
+  // Captures `launches` into a graph; null (and graphs off from now on) when this device or
+  // driver cannot capture, in which case nothing was launched.
+  const CudaGraphExec* capture(const LaunchSignature& sig, const std::vector<Launch>& launches) {
+    cudaError_t e = cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal);
+    cudaGraph_t graph = nullptr;
+    if (e == cudaSuccess) {
+      try {
+        for (const Launch& l : launches) issue(l);
+      } catch (...) {  // a launcher refused: end the capture, report the launcher's error
+        if (cudaStreamEndCapture(stream(), &graph) == cudaSuccess && graph) cudaGraphDestroy(graph);
+        cudaGetLastError();
+        throw;
+      }
+      e = cudaStreamEndCapture(stream(), &graph);
+    }
+    if (e == cudaSuccess) {
+      try {
+        const CudaGraphExec* g = &graphs_.insert(sig, CudaGraphExec(graph));
+        cudaGraphDestroy(graph);
+        return g;
+      } catch (const Error& err) {
+        cudaGraphDestroy(graph);
+        return give_up_graphs(err.what());
+      }
+    }
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();  // capture errors are not sticky; clear the last-error slot
+    return give_up_graphs(std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + ")");
+  }
+
+  const CudaGraphExec* give_up_graphs(const std::string& why) {
+    graphs_on_ = false;
+    std::fprintf(stderr, "qrsweep: CUDA Graph capture failed (%s); launching ops directly\n",
+                 why.c_str());
+    return nullptr;
   }
 
   float* scratch(size_t bytes) {
@@ -255,6 +409,11 @@ class CudaExecutor final : public Executor {
   std::vector<Slot> slots_;
   int cur_ = -1;
   bool in_step_ = false;
+  bool graphs_on_ = false;
+  bool issued_direct_ = false;  // this step launched something outside pending_
+  std::vector<Launch> pending_;
+  ReplayCache<CudaGraphExec> graphs_{kCaptureAfter, kGraphCapacity};
+  LaunchStats stats_;
   std::unique_ptr<CublasHandle> cublas_;
   DeviceMemory scratch_;
 };
@@ -264,6 +423,18 @@ class CudaExecutor final : public Executor {
 std::shared_ptr<Executor> make_cuda_executor(const CudaExecutorOptions& opt) {
   return std::make_shared<CudaExecutor>(opt);
 }
+
+namespace {
+
+bool env_flag(const char* name, bool fallback) {
+  const char* e = std::getenv(name);
+  if (!e || !*e) return fallback;
+  const std::string v = e;
+  if (v == "0" || v == "1") return v == "1";
+  throw ConfigError(std::string(name) + "='" + v + "' (expected 0 or 1)");
+}
+
+}  // namespace
 
 void apply_cuda_environment(CudaExecutorOptions* opt) {
   if (const char* e = std::getenv("QRSWEEP_CUDA_GEMM")) {
@@ -275,7 +446,8 @@ void apply_cuda_environment(CudaExecutorOptions* opt) {
     else
       throw ConfigError("QRSWEEP_CUDA_GEMM='" + v + "' (expected own or cublas)");
   }
-  if (const char* e = std::getenv("QRSWEEP_CUDA_SYNC")) opt->sync_each_op = std::string(e) == "1";
+  opt->sync_each_op = env_flag("QRSWEEP_CUDA_SYNC", opt->sync_each_op);
+  opt->graphs = env_flag("QRSWEEP_CUDA_GRAPHS", opt->graphs);
 }
 
 }  // namespace qrsweep

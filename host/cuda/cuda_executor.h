@@ -19,13 +19,17 @@ struct CudaExecutorOptions {
   GemmMath math = GemmMath::kFp32;  // kTf32: tensor cores (own kernels), TF32 math mode (cuBLAS)
   GemmEngine engine = GemmEngine::kOwn;
   bool sync_each_op = false;  // synchronize after every op: errors point at their launch
+  // Replay recurring steps from CUDA Graphs (own kernels only; off with sync_each_op): a step
+  // whose launches (kernels, arguments, grids) repeat an earlier step's is captured once and
+  // then issued as one graph launch instead of one launch per op.
+  bool graphs = true;
 };
 
 // Throws Error when the device is missing or cannot run the options (TF32 below sm_80).
 std::shared_ptr<Executor> make_cuda_executor(const CudaExecutorOptions& opt);
 
 // Options from the environment, for the CLI: QRSWEEP_CUDA_GEMM=own|cublas,
-// QRSWEEP_CUDA_SYNC=1. Throws ConfigError on unknown values.
+// QRSWEEP_CUDA_SYNC=0|1, QRSWEEP_CUDA_GRAPHS=0|1. Throws ConfigError on unknown values.
 void apply_cuda_environment(CudaExecutorOptions* opt);
 
 }  // namespace qrsweep

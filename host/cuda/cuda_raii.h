@@ -123,4 +123,24 @@ class CudaMemory {
 using DeviceMemory = CudaMemory<false>;
 using PinnedMemory = CudaMemory<true>;
 
+// A CUDA Graph instantiated from a captured graph (which it does not keep); move-only.
+class CudaGraphExec {
+ public:
+  explicit CudaGraphExec(cudaGraph_t graph) { CUDA_CHECK(cudaGraphInstantiate(&e_, graph, 0)); }
+  ~CudaGraphExec() {
+    if (e_) cudaGraphExecDestroy(e_);
+  }
+  CudaGraphExec(CudaGraphExec&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  CudaGraphExec& operator=(CudaGraphExec&& o) noexcept {
+    std::swap(e_, o.e_);
+    return *this;
+  }
+  CudaGraphExec(const CudaGraphExec&) = delete;
+  CudaGraphExec& operator=(const CudaGraphExec&) = delete;
+  void launch(cudaStream_t stream) const { CUDA_CHECK(cudaGraphLaunch(e_, stream)); }
+
+ private:
+  cudaGraphExec_t e_ = nullptr;
+};
+
 }  // namespace qrsweep

@@ -4,6 +4,7 @@
 // backend, buffers and indexing included, is exercised and tested on machines without a GPU.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,6 +22,13 @@ struct Staged {
   int count = 0;
   int total = 0;  // offsets[count]
   std::vector<P> host;
+};
+
+// How an executor issued its steps (CUDA Graph replay, cuda_executor.h); zeros on the host.
+struct LaunchStats {
+  int64_t steps = 0;           // steps that launched at least one op
+  int64_t graph_replays = 0;   // of those, replayed from a captured graph
+  int64_t graph_captures = 0;  // graphs captured and instantiated
 };
 
 class Executor {
@@ -49,6 +57,7 @@ class Executor {
   virtual void begin_step() = 0;
   virtual const void* stage_bytes(const void* src, size_t bytes) = 0;
   virtual void end_step() = 0;
+  virtual LaunchStats launch_stats() const { return {}; }
 
   // The grouped ops (kernels/*.cuh), run in the order they are called. Within one gemm()
   // launch no problem may write memory another problem of the same launch reads.

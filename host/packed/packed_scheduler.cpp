@@ -37,6 +37,7 @@ class Scheduler {
 
   PackedStats run() {
     const double t0 = now_s();
+    const LaunchStats l0 = ex_.launch_stats();
     if (opt_.max_resident < 0) throw ConfigError("--max-resident must be >= 0 (0: as many as fit)");
     upload_data();
     budget_ = plan_budget(ex_, opt_.memory_budget).bytes;
@@ -52,6 +53,10 @@ class Scheduler {
       stats_.peak_resident =
           std::max<int>(stats_.peak_resident, static_cast<int>(resident_.size()));
     }
+    const LaunchStats l1 = ex_.launch_stats();
+    stats_.steps = l1.steps - l0.steps;
+    stats_.graph_replays = l1.graph_replays - l0.graph_replays;
+    stats_.graph_captures = l1.graph_captures - l0.graph_captures;
     stats_.seconds = now_s() - t0;
     return stats_;
   }

@@ -76,6 +76,9 @@ struct PackedStats {
   int64_t launches = 0;      // grouped op launches (training and evaluation)
   int peak_resident = 0;     // most trials resident at once
   int64_t train_samples = 0, eval_samples = 0;
+  int64_t steps = 0;           // executor steps (one per sub-step or validation chunk)
+  int64_t graph_replays = 0;   // of those, issued as one CUDA Graph launch
+  int64_t graph_captures = 0;  // graphs captured
   double seconds = 0;
 };
 
