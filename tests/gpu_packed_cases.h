@@ -73,17 +73,25 @@ inline std::vector<TrialConfig> packed_mix(uint64_t seed = 20240611u) {
   return out;
 }
 
+// Makes `opt` keep each trial's outcome in `out` by index (then call the caller's on_finish,
+// if any); `out` must outlive the run.
+inline void collect_outcomes(PackedOptions& opt, PackedOutcomes& out) {
+  auto also = std::move(opt.on_finish);
+  opt.on_finish = [&out, also](const TrialConfig& c, const TrialResult& r, const std::string& e) {
+    PackedOutcome& o = out[c.index];
+    o.result = r;
+    o.error = e;
+    ++o.finishes;
+    if (also) also(c, r, e);
+  };
+}
+
 // Runs `trials` through `packed` and collects each trial's outcome by index.
 inline PackedOutcomes run_packed_mix(PackedTraining& packed, const std::vector<TrialConfig>& trials,
                                      const DataSplits& data, PackedOptions opt,
                                      PackedStats* stats = nullptr) {
   PackedOutcomes out;
-  opt.on_finish = [&](const TrialConfig& c, const TrialResult& r, const std::string& e) {
-    PackedOutcome& o = out[c.index];
-    o.result = r;
-    o.error = e;
-    ++o.finishes;
-  };
+  collect_outcomes(opt, out);
   PackedStats s = packed.run(trials, data.fit(), data.val(), opt);
   if (stats) *stats = s;
   return out;

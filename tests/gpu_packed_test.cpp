@@ -1,7 +1,8 @@
 // The packed scheduler on the GPU: the test mix packed (12 resident), one at a time and
 // refilled (3 resident) gives bit-identical histories, equal to the single-trial GPU
-// session's, close to the CPU backend's; a trial too large for the device fails with the
-// reason while the others train. Skips, visibly, without a GPU.
+// session's and the same with CUDA Graph replay on or off, close to the CPU backend's; a trial
+// too large for the device fails with the reason while the others train. Skips, visibly,
+// without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,6 +47,28 @@ TEST(GpuPacked, PackingInvariance) {
     auto s = b->open(c, d.fit());
     TrialResult r = train_trial(*s, c, d.fit(), d.val(), TrainOptions{});
     expect_same_history(a.at(c.index).result, r, "GPU session, trial " + std::to_string(c.index));
+  }
+}
+
+TEST(GpuPacked, GraphReplayChangesNothing) {
+  QRS_REQUIRE_GPU();
+  const DataSplits d = packed_dataset();
+  const std::vector<TrialConfig> mix = packed_mix();
+  CudaExecutorOptions on, off;
+  off.graphs = false;
+  auto with = make_cuda_backend_with(on), without = make_cuda_backend_with(off);
+  for (int resident : {12, 3}) {
+    PackedOptions opt;
+    opt.max_resident = resident;
+    PackedStats s_on, s_off;
+    const PackedOutcomes a = run_packed_mix(*with->packed(), mix, d, opt, &s_on);
+    const PackedOutcomes b = run_packed_mix(*without->packed(), mix, d, opt, &s_off);
+    expect_same_outcomes(a, b, "graphs on vs off, max-resident " + std::to_string(resident));
+    EXPECT_GT(s_on.graph_captures, 0);
+    EXPECT_GT(s_on.graph_replays, s_on.graph_captures) << "captured graphs are replayed";
+    EXPECT_EQ(s_off.graph_replays, 0);
+    EXPECT_EQ(s_on.steps, s_off.steps);
+    EXPECT_EQ(s_on.launches, s_off.launches);
   }
 }
 

@@ -1,12 +1,14 @@
 // The sweep's packed path (run_packed_trials) on the host reference executor: every epoch
 // row and finished trial lands in the store exactly as the one-session pool stores them, and
-// a stop requeues the resident trials with their rows removed, ready for a resume.
+// a stop requeues the resident trials with their rows removed, ready for a resume; a lost
+// device loses nothing stored, and a resume trains what it had not finished.
 #include <gtest/gtest.h>
 
 #include "device/device_backend.h"
 #include "qrsweep/sampler.h"
 #include "qrsweep/sweep.h"
 #include "qrsweep/trainer.h"
+#include "support/fault_executor.h"
 #include "support/test_support.h"
 #include "sweep/progress.h"
 #include "sweep/trial_pool.h"
@@ -109,6 +111,45 @@ TEST(PackedSweep, AStopRequeuesAndAResumeFinishesTheSame) {
     EXPECT_EQ(ta[i].status, tb[i].status) << i;
     EXPECT_EQ(ta[i].min_val_loss, tb[i].min_val_loss) << i;
     EXPECT_EQ(ta[i].epochs_run, tb[i].epochs_run) << i;
+  }
+}
+
+TEST(PackedSweep, ALostDeviceLosesNothingStoredAndAResumeFinishes) {
+  Fixture f;
+  auto reference = make_device_backend(make_reference_executor(), "reference");
+  auto whole = f.store("whole.sqlite");
+  ASSERT_FALSE(run(f, *whole, *reference, true).fatal);
+  // The device is lost at the 40th GEMM launch, with some trials finished and stored.
+  auto lost = make_device_backend(
+      std::make_shared<FaultExecutor>(make_reference_executor(), Fault::kBrokenDevice, 40),
+      "reference");
+  auto store = f.store("lost.sqlite");
+  sweep_detail::PoolResult a = run(f, *store, *lost, true);
+  ASSERT_TRUE(a.fatal);
+  EXPECT_GT(a.finished, 0);
+  int failed = 0, done = 0;
+  const auto tw = whole->trials();
+  for (const TrialRecord& t : store->trials()) {
+    const TrialRecord& w = tw[static_cast<size_t>(t.config.index)];
+    if (t.status == TrialStatus::kFailed) {
+      ++failed;
+      EXPECT_NE(t.error.find("device error during a packed round"), std::string::npos) << t.error;
+    } else if (is_finished(t.status)) {
+      ++done;
+      EXPECT_EQ(t.min_val_loss, w.min_val_loss) << t.config.index;
+      EXPECT_EQ(store->epochs(t.config.index).size(), whole->epochs(t.config.index).size());
+    }
+  }
+  EXPECT_GT(failed, 0);
+  EXPECT_EQ(done + failed, a.finished);
+  store->reset_unfinished();
+  sweep_detail::PoolResult b = run(f, *store, *reference, true);
+  ASSERT_FALSE(b.fatal);
+  EXPECT_EQ(a.finished + b.finished, 6);
+  for (const TrialRecord& t : store->trials()) {
+    EXPECT_TRUE(is_finished(t.status)) << t.config.index;
+    if (t.status != TrialStatus::kFailed)
+      EXPECT_EQ(t.min_val_loss, tw[static_cast<size_t>(t.config.index)].min_val_loss);
   }
 }
 

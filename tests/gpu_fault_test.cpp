@@ -1,0 +1,37 @@
+// Device faults in the packed scheduler on a real GPU (tests/packed_fault_cases.h): a launch
+// the CUDA executor refuses fails only the trials of its round, with graphs on and off; an
+// illegal address (a sticky error: the CUDA context is lost) stops the run and keeps what
+// finished before. The illegal address poisons this process's context, so it runs last here
+// (ctest runs every test in a process of its own). Skips, visibly, without a GPU.
+#include <gtest/gtest.h>
+
+#include "cuda/cuda_executor.h"
+#include "gpu_support.h"
+#include "packed_fault_cases.h"
+
+namespace qrsweep::test {
+namespace {
+
+std::shared_ptr<Executor> gpu_executor(bool graphs) {
+  CudaExecutorOptions o;
+  o.graphs = graphs;
+  return make_cuda_executor(o);
+}
+
+TEST(GpuFaults, ARefusedLaunchFailsItsRoundAndTheRestTrain) {
+  QRS_REQUIRE_GPU();
+  for (bool graphs : {true, false}) {
+    SCOPED_TRACE(graphs ? "graphs on" : "graphs off");
+    const FaultRun r = run_with_fault(gpu_executor(graphs), Fault::kRefusedLaunch, 3);
+    expect_fault_contained(r, false);
+  }
+}
+
+TEST(GpuFaults, AnIllegalAddressStopsTheRunAndKeepsWhatFinished) {
+  QRS_REQUIRE_GPU();
+  const FaultRun r = run_with_fault(gpu_executor(true), Fault::kBadPointer, 3);
+  expect_fault_contained(r, true);
+}
+
+}  // namespace
+}  // namespace qrsweep::test

@@ -1,0 +1,27 @@
+// Device faults in the packed scheduler, on the host reference executor with a fault injected
+// at a chosen GEMM launch (support/fault_executor.h): a fault the device survives fails only
+// the trials of that round and the sweep goes on; a lost device stops the run, and what
+// finished before keeps its result. The GPU twin with real CUDA faults: gpu_fault_test.cpp.
+#include <gtest/gtest.h>
+
+#include "packed_fault_cases.h"
+
+namespace qrsweep::test {
+namespace {
+
+TEST(PackedFaults, ARoundsFaultFailsItsTrialsAndTheRestTrain) {
+  for (int resident : {1, 3}) {
+    SCOPED_TRACE("max-resident " + std::to_string(resident));
+    const FaultRun r = run_with_fault(make_reference_executor(), Fault::kThrow, resident);
+    expect_fault_contained(r, false);
+  }
+}
+
+TEST(PackedFaults, ALostDeviceStopsTheRunAndKeepsWhatFinished) {
+  const FaultRun r = run_with_fault(make_reference_executor(), Fault::kBrokenDevice, 3);
+  expect_fault_contained(r, true);
+  EXPECT_LT(r.faulty.size(), r.clean.size()) << "trials never admitted stay untouched";
+}
+
+}  // namespace
+}  // namespace qrsweep::test
