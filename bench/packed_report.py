@@ -2,7 +2,8 @@
 """Combines qrsweep_bench_packed's JSON, torch_baseline.py's JSON and the subset into
 packed_bench.md: per system and per half of the mix, samples/s, trials/hour, achieved
 TFLOP/s (SPEC 5: 6P per training sample, 2P per evaluation sample), the ratios, and the large
-fp32/TF32 matmul rate as the ceiling. Usage: packed_report.py SUBSET QRSWEEP TORCH OUT.md"""
+fp32/TF32 matmul rate as the ceiling, and how many of qrsweep's steps replayed a CUDA Graph
+(graph steps: replayed / all). Usage: packed_report.py SUBSET QRSWEEP TORCH OUT.md"""
 import json
 import sys
 
@@ -35,9 +36,11 @@ def main():
     for r in qr["runs"]:
         if r["name"] == "warm-up":
             continue
-        rows.append(("qrsweep packed: " + r["name"], group_of(r["name"]), r["seconds"], r["trials"]))
+        graphs = "%d/%d" % (r["graph_replays"], r["steps"]) if "steps" in r else "-"
+        rows.append(("qrsweep packed: " + r["name"], group_of(r["name"]), r["seconds"], r["trials"],
+                     graphs))
     for r in th.get("runs", []):
-        rows.append(("PyTorch " + r["name"], group_of(r["name"]), r["seconds"], r["trials"]))
+        rows.append(("PyTorch " + r["name"], group_of(r["name"]), r["seconds"], r["trials"], "-"))
     ceiling = th.get("matmul_8192_tflops_tf32" if sub.get("tf32") else "matmul_8192_tflops_fp32")
     out = ["# Packed scheduler vs PyTorch", "",
            "- qrsweep device: %s" % qr.get("device"),
@@ -47,15 +50,16 @@ def main():
            (len(trials), e, nt, nv),
            "- ceiling: PyTorch 8192^3 matmul %s TFLOP/s (fp32), %s (TF32)" %
            (fmt(th.get("matmul_8192_tflops_fp32")), fmt(th.get("matmul_8192_tflops_tf32"))), "",
-           "| system | mix | trials | seconds | samples/s | trials/hour | TFLOP/s | % of ceiling |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "| system | mix | trials | seconds | samples/s | trials/hour | TFLOP/s | % of ceiling "
+           "| graph steps |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     best = {}
-    for name, g, sec, n in rows:
+    for name, g, sec, n, graphs in rows:
         samples, flop = work(groups[g])
         tf = flop / sec / 1e12
-        out.append("| %s | %s | %d | %.2f | %.0f | %.0f | %.2f | %s |" % (
+        out.append("| %s | %s | %d | %.2f | %.0f | %.0f | %.2f | %s | %s |" % (
             name, g, n, sec, samples / sec, n / sec * 3600, tf,
-            "%.0f%%" % (100 * tf / ceiling) if ceiling else "-"))
+            "%.0f%%" % (100 * tf / ceiling) if ceiling else "-", graphs))
         kind = "qrsweep" if name.startswith("qrsweep") else (
             "sequential" if "sequential" in name else "workers")
         key = (kind, g)

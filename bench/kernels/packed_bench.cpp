@@ -134,10 +134,11 @@ Run run(Backend& b, const std::string& name, const std::vector<TrialConfig>& tri
   }
   if (failed) throw Error(name + ": " + std::to_string(failed) + " trials failed");
   std::printf(
-      "%-28s %3d trials %8.2f s %12.0f samples/s %8.2f TFLOP/s %7lld rounds %8lld launches "
-      "peak %d\n",
+      "%-36s %3d trials %8.2f s %12.0f samples/s %8.2f TFLOP/s %7lld rounds %8lld launches "
+      "%8lld steps %8lld graph replays peak %d\n",
       name.c_str(), r.trials, r.seconds, r.st.train_samples / r.seconds, r.flop / r.seconds / 1e12,
       static_cast<long long>(r.st.rounds), static_cast<long long>(r.st.launches),
+      static_cast<long long>(r.st.steps), static_cast<long long>(r.st.graph_replays),
       r.st.peak_resident);
   std::fflush(stdout);
   return r;
@@ -185,6 +186,8 @@ int main_impl(int argc, char** argv) {
   CudaExecutorOptions eo;
   eo.math = a.tf32 ? GemmMath::kTf32 : GemmMath::kFp32;
   std::unique_ptr<Backend> b = make_cuda_backend_with(eo);
+  eo.graphs = false;
+  std::unique_ptr<Backend> direct = make_cuda_backend_with(eo);  // every op its own launch
   std::printf(
       "qrsweep_bench_packed: %zu of %zu plan trials, %d epoch(s) on %d rows, %d val rows, "
       "%s, %s\n",
@@ -194,11 +197,14 @@ int main_impl(int argc, char** argv) {
   {
     std::vector<TrialConfig> w(sub.begin(), sub.begin() + std::min<size_t>(4, sub.size()));
     run(*b, "warm-up", w, fit.rows(0, std::min(fit.n, 2000)), val, 1, true, true);
+    run(*direct, "warm-up", w, fit.rows(0, std::min(fit.n, 2000)), val, 1, true, true);
   }
   std::vector<Run> runs;
   runs.push_back(run(*b, "all, balanced + longest-first", sub, fit, val, a.epochs, true, true));
   runs.push_back(run(*b, "all, one step/round, plan order", sub, fit, val, a.epochs, false, false));
   runs.push_back(run(*b, "all, balanced, plan order", sub, fit, val, a.epochs, true, false));
+  runs.push_back(run(*direct, "all, balanced + longest-first, no graphs", sub, fit, val, a.epochs,
+                     true, true));
   if (a.halves && sub.size() >= 2) {
     const size_t half = sub.size() / 2;  // sub is sorted by P
     std::vector<TrialConfig> lo(sub.begin(), sub.begin() + half), hi(sub.begin() + half, sub.end());
@@ -213,6 +219,8 @@ int main_impl(int argc, char** argv) {
       << ", \"seconds\": " << r.seconds << ", \"train_samples\": " << r.st.train_samples
       << ", \"eval_samples\": " << r.st.eval_samples << ", \"flop\": " << r.flop
       << ", \"rounds\": " << r.st.rounds << ", \"launches\": " << r.st.launches
+      << ", \"steps\": " << r.st.steps << ", \"graph_replays\": " << r.st.graph_replays
+      << ", \"graph_captures\": " << r.st.graph_captures
       << ", \"peak_resident\": " << r.st.peak_resident << "}"
       << (i + 1 < runs.size() ? ",\n" : "\n");
   }
