@@ -1,11 +1,7 @@
 // safetensors for a model's dense layers (weights.h): an 8-byte little-endian header
 // length, a JSON header padded with spaces to a multiple of 8, then raw little-endian F32.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -16,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/atomic_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/weights.h"
 
@@ -72,34 +69,6 @@ void check_layers(const Weights& w, const std::string& path) {
     if (k > 0 && l.in != w.layers[k - 1].out)
       throw Error(where + layer + " takes " + std::to_string(l.in) + " inputs but layer " +
                   std::to_string(k) + " gives " + std::to_string(w.layers[k - 1].out));
-  }
-}
-
-void write_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error("cannot write " + tmp + ": " + why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + tmp + ": " + why);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path + ": " + why);
   }
 }
 
@@ -215,7 +184,7 @@ void save_safetensors(const std::string& path, const Weights& w,
     put_f32_le(bytes, l.w);
     put_f32_le(bytes, l.b);
   }
-  write_atomically(path, bytes);
+  write_file_atomic(path, bytes);  // durable: the best weights survive a power cut
 }
 
 Weights load_safetensors(const std::string& path) { return load_safetensors(path, nullptr); }

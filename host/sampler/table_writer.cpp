@@ -1,14 +1,10 @@
-// Writing a trial table as CSV or JSON, atomically (trial_table.h), so a reader never
-// sees half a file and a crash leaves the previous one in place.
-#include <unistd.h>
-
+// Writing a trial table as CSV or JSON, atomically and durably (trial_table.h, through
+// io/atomic_file.h), so a reader never sees half a file and a crash leaves the previous
+// one in place.
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -78,21 +74,6 @@ std::string table_to_json(const Table& table) {
     rows.push_back(std::move(obj));
   }
   return rows.dump(2) + "\n";
-}
-
-void write_file_atomic(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(getpid()));
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error("cannot write " + path + ": " + std::strerror(errno));
-  int err = 0;
-  if (std::fwrite(content.data(), 1, content.size(), f) != content.size())
-    err = errno ? errno : EIO;
-  if (std::fflush(f) != 0 && !err) err = errno;
-  if (std::fclose(f) != 0 && !err) err = errno;
-  if (!err && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (!err) return;
-  std::remove(tmp.c_str());
-  throw Error("cannot write " + path + ": " + std::strerror(err));
 }
 
 void write_table(const Table& table, const std::string& path) {

@@ -1,0 +1,120 @@
+// Durable atomic file replacement (see atomic_file.h). Without the fsyncs a power cut
+// after the rename can leave the new name pointing at an empty or partial file: the
+// rename may reach the disk before the data does.
+#include "io/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "qrsweep/common.h"
+
+namespace qrsweep {
+
+namespace {
+
+// A file descriptor, closed when it goes out of scope (close() is checked explicitly
+// where its error matters).
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now; false (errno set) when close reports an error, e.g. a delayed write error.
+  bool close() {
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+// The temporary file, removed unless it was renamed into place.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  ~TempFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Unique within the process too: two threads may write the same name.
+std::string temp_name(const std::string& path) {
+  static std::atomic<unsigned long> counter{0};
+  return path + ".tmp." + std::to_string(static_cast<long>(::getpid())) + "." +
+         std::to_string(counter++);
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& step, int err) {
+  throw Error("cannot write " + path + ": " + step + ": " + std::strerror(err));
+}
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      fail(path, "writing the temporary file", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Makes the rename durable. A file system that cannot sync a directory says EINVAL:
+// there is nothing more to do there.
+void sync_directory(const std::string& path) {
+  const std::string dir = directory_of(path);
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int err = fd.get() < 0 ? errno : 0;
+  if (err) fail(path, "opening its directory " + dir + " to sync it", err);
+  err = ::fsync(fd.get()) != 0 ? errno : 0;
+  if (err && err != EINVAL) fail(path, "syncing its directory " + dir, err);
+}
+
+}  // namespace
+
+// errno is read before anything else can change it.
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string name = temp_name(path);
+  Fd fd(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  int err = fd.get() < 0 ? errno : 0;
+  if (err) fail(path, "creating the temporary file " + name, err);
+  TempFile tmp(name);
+  write_all(fd.get(), content, path);
+  err = ::fsync(fd.get()) != 0 ? errno : 0;
+  if (err) fail(path, "syncing the temporary file", err);
+  err = fd.close() ? 0 : errno;
+  if (err) fail(path, "closing the temporary file", err);
+  err = std::rename(tmp.path().c_str(), path.c_str()) != 0 ? errno : 0;
+  if (err) fail(path, "renaming " + tmp.path() + " over it", err);
+  tmp.release();
+  sync_directory(path);
+}
+
+}  // namespace qrsweep
