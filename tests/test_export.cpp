@@ -1,8 +1,11 @@
 // `qrsweep export`: all_trials.csv and best_trial.csv with the notebook's columns first in
-// its order (SPEC 1.5), then qrsweep's; values as stored; atomic writes; no stale best.
+// its order (SPEC 1.5), then qrsweep's; values as stored; atomic writes; no stale best;
+// the sweep directory only read.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "qrsweep/export.h"
@@ -215,6 +218,33 @@ TEST_F(Export, TheCommandWritesIntoAnotherDirectoryAndRefusesAMissingStore) {
   EXPECT_EQ(missing.status, 1) << missing.output;
   EXPECT_NE(missing.output.find("no sweep store in " + dir_.file("nothing")), std::string::npos)
       << missing.output;
+}
+
+TEST_F(Export, TheCommandOnlyReadsTheSweepDirectoryEvenWhenItIsReadOnly) {
+  store_.reset();  // the sweep has ended
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path()))
+      out.insert(e.path().filename().string());
+    return out;
+  };
+  const std::set<std::string> before = names();
+  ASSERT_EQ(before, std::set<std::string>{"store.sqlite"});
+  const std::string path = store_path(dir_.path());
+  const std::string bytes = test::read_file(path);
+  const auto mtime = std::filesystem::last_write_time(path);
+  test::TempDir out;
+  // chmod stops writes for anyone but root; for root the checks below still catch any
+  // file SQLite would create (-wal, -shm) or any byte it would change.
+  ::chmod(dir_.path().c_str(), 0555);
+  auto r = test::run_qrsweep("export '" + dir_.path() + "' --out '" + out.path() + "'");
+  ::chmod(dir_.path().c_str(), 0755);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(read_csv(out.file("all_trials.csv")).size(), 5u);
+  EXPECT_EQ(read_csv(out.file("best_trial.csv")).size(), 2u);
+  EXPECT_EQ(names(), before) << "no -wal or -shm beside the store";
+  EXPECT_EQ(test::read_file(path), bytes);
+  EXPECT_EQ(std::filesystem::last_write_time(path), mtime);
 }
 
 }  // namespace

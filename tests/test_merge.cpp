@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "qrsweep/merge.h"
 #include "qrsweep/sweep.h"
+#include "report/sweep_data.h"
 #include "test_sweep_support.h"
 
 namespace qrsweep {
@@ -269,6 +271,33 @@ TEST_F(Merge, ShardStoresOnReadOnlyMediaMerge) {
   if (!ro) GTEST_SKIP() << "cannot remount read-only here";
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("8 of 8 trials finished"));
+}
+
+TEST_F(Merge, EachTrialKeepsTheStartAndFinishTimesOfTheShardThatRanIt) {
+  run_shards("times", 2, {0, 1});
+  auto r = merge(q("times"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string merged = dir_.file("times/store.sqlite");
+  for (int i = 0; i < 8; ++i) {
+    const std::string shard = shard_store_path(dir_.file("times"), i % 2, 2);
+    for (const char* column : {"started_at", "finished_at"}) {
+      const std::string sql =
+          std::string("SELECT ") + column + " FROM trials WHERE trial = " + std::to_string(i);
+      const std::string ran = test::query_text(shard, sql);
+      EXPECT_EQ(ran.size(), 24u) << "trial " << i << " " << column << ": " << ran;
+      EXPECT_EQ(test::query_text(merged, sql), ran) << "trial " << i << " " << column;
+    }
+  }
+  // So the report of the merged store places every trial in time.
+  const report::SweepData data = report::load_sweep_data(dir_.file("times"));
+  EXPECT_TRUE(data.have_times);
+  ASSERT_EQ(data.trials.size(), 8u);
+  for (const auto& t : data.trials)
+    EXPECT_TRUE(std::isfinite(t.finished_s)) << "trial " << t.record.config.index;
+  // An earlier merge's store read back by the next merge keeps them too.
+  ASSERT_EQ(merge(q("again") + " " + q("times/store.sqlite")).status, 0);
+  EXPECT_EQ(test::dump_table(dir_.file("again/store.sqlite"), "trials", "trial", {}),
+            test::dump_table(merged, "trials", "trial", {}));
 }
 
 TEST(MergeIndices, RunsOfConsecutiveIndicesAreShortened) {

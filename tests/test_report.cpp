@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "qrsweep/store.h"
 #include "report/store_fixture.h"
@@ -225,6 +226,28 @@ TEST_F(Report, PngWithoutARasterizerNamesThePackageToInstall) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("librsvg2-bin"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(scratch_.file("x.html")));
+}
+
+TEST_F(Report, WritesNothingBesideTheStore) {
+  // The sweep has ended, so the store stands alone; a report elsewhere must leave the sweep
+  // directory as it was: no -wal or -shm from a read-only connection, no byte changed.
+  auto names = [] {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(sweep_dir()))
+      out.insert(e.path().filename().string());
+    return out;
+  };
+  const std::set<std::string> before = names();
+  ASSERT_EQ(before.count("store.sqlite-wal"), 0u);
+  const std::string store = sweep_dir() + "/store.sqlite";
+  const std::string bytes = test::read_file(store);
+  const test::RunResult r = test::run_qrsweep("report " + quote(sweep_dir()) + " --out " +
+                                              quote(scratch_.file("r.html")));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(names(), before);
+  EXPECT_EQ(test::read_file(store), bytes);
+  EXPECT_EQ(test::read_file(scratch_.file("r.html")).find("no trial timestamps"), std::string::npos)
+      << "the timestamps come through the store";
 }
 
 TEST_F(Report, PartialStoreOpensInChromiumWithoutErrors) {

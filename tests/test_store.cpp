@@ -1,9 +1,15 @@
 // The results store on its own: round trips (NaN and infinities included), resume
-// bookkeeping, WAL + schema version, files it refuses untouched (garbage, foreign, newer).
+// bookkeeping, WAL + schema version, files it refuses untouched (garbage, foreign, newer),
+// read-only opens that write nothing and still see what a writer committed.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include "qrsweep/common.h"
@@ -360,6 +366,124 @@ TEST(Store, ReadOnlyStoresRefuseWrites) {
   EXPECT_EQ(s->trials().size(), 2u);
   EXPECT_THROW(s->mark_running(0, "cpu"), Error);
   EXPECT_EQ(Store::open(path)->trial(0)->status, TrialStatus::kQueued);
+}
+
+std::set<std::string> names_in(const std::string& dir) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    out.insert(e.path().filename().string());
+  return out;
+}
+
+// chmod 0555 for its lifetime. Root writes there all the same, so the tests also check
+// that nothing new appears and the store's bytes and mtime stay as they were.
+class ReadOnlyDir {
+ public:
+  explicit ReadOnlyDir(std::string dir) : dir_(std::move(dir)) { ::chmod(dir_.c_str(), 0555); }
+  ~ReadOnlyDir() { ::chmod(dir_.c_str(), 0755); }
+  ReadOnlyDir(const ReadOnlyDir&) = delete;
+  ReadOnlyDir& operator=(const ReadOnlyDir&) = delete;
+
+ private:
+  std::string dir_;
+};
+
+TEST(Store, ReadOnlyOpensWriteNothingEvenInAReadOnlyDirectory) {
+  test::TempDir dir;
+  const std::string path = store_path(dir.path());
+  {
+    auto s = Store::create(path, sweep_record(), plan(3));
+    s->mark_running(1, "cpu");
+    s->add_epoch(1, epoch(1, 0.5));
+    TrialRecord r;
+    r.config = config(1);
+    r.status = TrialStatus::kDone;
+    r.min_val_loss = 0.55;
+    r.min_val_loss_epoch = r.max_val_accuracy_epoch = r.epochs_run = 1;
+    s->finish_trial(r);
+  }  // the sweep ended: its WAL is checkpointed into the file and removed
+  ASSERT_EQ(names_in(dir.path()), std::set<std::string>{"store.sqlite"});
+  const std::string bytes = test::read_file(path);
+  const auto mtime = std::filesystem::last_write_time(path);
+  {
+    ReadOnlyDir ro(dir.path());
+    EXPECT_TRUE(Store::exists(path));
+    auto s = Store::open(path, /*read_only=*/true);
+    EXPECT_EQ(s->sweep().trials, 4);
+    ASSERT_EQ(s->trials().size(), 3u);
+    EXPECT_EQ(s->trial(1)->status, TrialStatus::kDone);
+    EXPECT_EQ(s->trial(1)->finished_at.size(), 24u);
+    EXPECT_EQ(s->epochs(1).size(), 1u);
+    EXPECT_EQ(s->count(TrialStatus::kQueued), 2);
+    EXPECT_FALSE(s->test().has_value());
+    EXPECT_THROW(s->mark_running(0, "cpu"), Error);
+  }
+  EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"store.sqlite"}) << "no -wal, no -shm";
+  EXPECT_EQ(test::read_file(path), bytes);
+  EXPECT_EQ(std::filesystem::last_write_time(path), mtime);
+}
+
+TEST(Store, ReadOnlyStoresSeeWhatAWriterCommitsAfterTheyOpened) {
+  test::TempDir dir;
+  const std::string path = store_path(dir.path());
+  { Store::create(path, sweep_record(), plan(3)); }
+  auto reader = Store::open(path, /*read_only=*/true);  // a report opened before a resume
+  EXPECT_EQ(reader->count(TrialStatus::kQueued), 3);
+  auto writer = Store::open(path);
+  writer->mark_running(0, "cpu");
+  writer->add_epoch(0, epoch(1, 0.5));
+  EXPECT_EQ(reader->trial(0)->status, TrialStatus::kRunning);
+  EXPECT_EQ(reader->epochs(0).size(), 1u);
+  writer->add_epoch(0, epoch(2, 0.4));
+  TrialRecord r;
+  r.config = config(0);
+  r.status = TrialStatus::kDone;
+  r.min_val_loss = 0.44;
+  r.min_val_loss_epoch = r.max_val_accuracy_epoch = r.epochs_run = 2;
+  writer->finish_trial(r);
+  EXPECT_EQ(reader->trial(0)->status, TrialStatus::kDone);
+  EXPECT_EQ(reader->epochs(0).size(), 2u);
+  // The writer ends: its checkpoint rewrites the file under the open reader, and since the
+  // reader holds no connection between reads, the writer removes its -wal and -shm.
+  writer.reset();
+  EXPECT_EQ(reader->trial(0)->min_val_loss, 0.44);
+  EXPECT_EQ(reader->count(TrialStatus::kDone), 1);
+  EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"store.sqlite"});
+}
+
+TEST(Store, ReadOnlyStoresSeeCommitsThatAKilledWriterLeftInItsWal) {
+  test::TempDir dir;
+  const std::string path = store_path(dir.path());
+  // A writer process that commits and dies without closing: its commits are only in the
+  // -wal, which a reader of the file alone (immutable) would miss.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto s = Store::create(path, sweep_record(), plan(2));
+    s->mark_running(1, "cpu");
+    s->add_epoch(1, epoch(1, 0.5));
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const std::set<std::string> files = names_in(dir.path());
+  ASSERT_TRUE(files.count("store.sqlite-wal")) << "the killed writer left its WAL";
+  const std::string bytes = test::read_file(path);
+  const std::string wal = test::read_file(path + "-wal");
+  {
+    ReadOnlyDir ro(dir.path());
+    EXPECT_TRUE(Store::exists(path));
+    auto s = Store::open(path, /*read_only=*/true);
+    EXPECT_EQ(s->trials().size(), 2u);
+    EXPECT_EQ(s->trial(1)->status, TrialStatus::kRunning);
+    EXPECT_EQ(s->epochs(1).size(), 1u);
+  }
+  EXPECT_EQ(names_in(dir.path()), files);
+  EXPECT_EQ(test::read_file(path), bytes);
+  EXPECT_EQ(test::read_file(path + "-wal"), wal);
+  // And the next writer recovers all of it.
+  EXPECT_EQ(Store::open(path)->epochs(1).size(), 1u);
 }
 
 }  // namespace

@@ -41,11 +41,11 @@ SweepData load_sweep_data(const std::string& target) {
     }
     for (TrialRecord& r : rows) {
       const int index = r.config.index;
+      const TrialTimes t = trial_times(r);
+      if (std::isfinite(t.started)) data.have_times = true;
+      times[index] = t;
       data.trials.push_back(ReportTrial{std::move(r), std::move(epochs[index]), kNaN});
     }
-    std::map<int, TrialTimes> t = read_trial_times(path);
-    if (!t.empty()) data.have_times = true;
-    times.insert(t.begin(), t.end());
     data.stores.push_back(std::move(run));
   }
   std::sort(data.trials.begin(), data.trials.end(), [](const auto& a, const auto& b) {

@@ -1,8 +1,8 @@
-// When each trial started and finished, from the trials table's started_at / finished_at
-// timestamps (which the store API does not return), read through a read-only connection.
+// When each trial started and finished, from the store's started_at / finished_at timestamps.
 #pragma once
-#include <map>
 #include <string>
+
+#include "qrsweep/store.h"
 
 namespace qrsweep::report {
 
@@ -12,9 +12,9 @@ struct TrialTimes {
   double resolution = 1;  // how coarse the timestamps are (1 s for "...T12:00:00Z")
 };
 
-// Trial index -> its timestamps. An empty map when the store has no such columns (an
-// older or newer schema): the report then leaves out what needs them.
-std::map<int, TrialTimes> read_trial_times(const std::string& store_path);
+// A trial's timestamps in seconds since the epoch (NaN where a timestamp is empty or
+// unreadable: not started, not finished).
+TrialTimes trial_times(const TrialRecord& r);
 
 // "2024-05-01T12:34:56Z" or "2024-05-01T12:34:56.789Z" (UTC) -> seconds since the epoch;
 // NaN for anything else. *resolution gets the last digit's weight.

@@ -33,8 +33,8 @@ std::string describe_sql(const std::string& sql) {
 
 }  // namespace
 
-Db::Db(const std::string& path, int flags) : path_(path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+Db::Db(const std::string& path, int flags, const std::string& uri) : path_(path) {
+  int rc = sqlite3_open_v2(uri.empty() ? path.c_str() : uri.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     int err = db_ ? sqlite3_system_errno(db_) : 0;

@@ -12,8 +12,10 @@ class Statement;
 
 class Db {
  public:
-  // Opens `path` (SQLITE_OPEN_* flags). Throws Error naming the file when it cannot.
-  Db(const std::string& path, int flags);
+  // Opens `path` (SQLITE_OPEN_* flags), or the SQLite URI `uri` when given (with
+  // SQLITE_OPEN_URI; messages still name `path`). Throws Error naming the file when it
+  // cannot.
+  Db(const std::string& path, int flags, const std::string& uri = "");
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

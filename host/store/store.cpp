@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 #include "qrsweep/common.h"
+#include "store/read_snapshot.h"
 #include "store/record_rows.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
@@ -20,10 +22,25 @@ using store_detail::Db;
 using store_detail::Statement;
 using store_detail::Transaction;
 
+// A writable store keeps one connection. A read-only one keeps none: each read is its own
+// snapshot (read_snapshot.h), so it creates nothing beside the file and sees what a
+// writer committed since the last read.
 struct Store::Impl {
-  Impl(const std::string& path, int flags) : db(path, flags) {}
-  Db db;
-  bool read_only = false;
+  explicit Impl(std::string p) : path(std::move(p)) {}
+  std::string path;
+  std::unique_ptr<Db> db;  // the writer's connection; null when read-only
+
+  template <class F>
+  auto read(F&& f) -> decltype(f(std::declval<Db&>())) {
+    if (db) return f(*db);
+    decltype(f(std::declval<Db&>())) out{};
+    store_detail::read_snapshot(path, [&](Db& d) { out = f(d); });
+    return out;
+  }
+  Db& writer() {
+    if (!db) throw Error("cannot write " + path + ": the store was opened read-only");
+    return *db;
+  }
 };
 
 namespace {
@@ -102,15 +119,19 @@ Store::~Store() = default;
 bool Store::exists(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || st.st_size == 0) return false;
-  Db db(path, SQLITE_OPEN_READONLY);
-  int version = 0;
-  return store_detail::inspect(db, &version) == store_detail::FileKind::kStore;
+  store_detail::FileKind kind = store_detail::FileKind::kEmpty;
+  store_detail::read_snapshot(path, [&](Db& db) {
+    int version = 0;
+    kind = store_detail::inspect(db, &version);
+  });
+  return kind == store_detail::FileKind::kStore;
 }
 
 std::unique_ptr<Store> Store::create(const std::string& path, const SweepRecord& sweep,
                                      const std::vector<TrialConfig>& plan) {
-  auto impl = std::make_unique<Impl>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  Db& db = impl->db;
+  auto impl = std::make_unique<Impl>(path);
+  impl->db = std::make_unique<Db>(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  Db& db = *impl->db;
   int version = 0;
   if (store_detail::inspect(db, &version) != store_detail::FileKind::kEmpty)
     throw Error(path + " already holds a store; open it instead of creating one");
@@ -150,21 +171,25 @@ std::unique_ptr<Store> Store::create(const std::string& path, const SweepRecord&
 std::unique_ptr<Store> Store::open(const std::string& path, bool read_only) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw Error("no store at " + path);
-  auto impl =
-      std::make_unique<Impl>(path, read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-  impl->read_only = read_only;
-  Db& db = impl->db;
+  auto impl = std::make_unique<Impl>(path);
   int version = 0;
-  if (store_detail::inspect(db, &version) != store_detail::FileKind::kStore)
-    throw DataError(path + " is an empty file, not a qrsweep store");
-  if (!read_only) {
-    // A damaged page would otherwise surface halfway through a sweep.
-    const std::string check = db.text("PRAGMA quick_check");
-    if (check != "ok")
-      throw DataError(path + " is damaged (" + check +
-                      "); restore it from a copy or choose another --out directory");
-    store_detail::configure_writer(db);
+  auto check_kind = [&](Db& db) {
+    if (store_detail::inspect(db, &version) != store_detail::FileKind::kStore)
+      throw DataError(path + " is an empty file, not a qrsweep store");
+  };
+  if (read_only) {
+    store_detail::read_snapshot(path, check_kind);
+    return std::unique_ptr<Store>(new Store(std::move(impl), path, version));
   }
+  impl->db = std::make_unique<Db>(path, SQLITE_OPEN_READWRITE);
+  Db& db = *impl->db;
+  check_kind(db);
+  // A damaged page would otherwise surface halfway through a sweep.
+  const std::string check = db.text("PRAGMA quick_check");
+  if (check != "ok")
+    throw DataError(path + " is damaged (" + check +
+                    "); restore it from a copy or choose another --out directory");
+  store_detail::configure_writer(db);
   return std::unique_ptr<Store>(new Store(std::move(impl), path, version));
 }
 
@@ -172,49 +197,55 @@ std::unique_ptr<Store> Store::open(const std::string& path, bool read_only) {
 
 SweepRecord Store::sweep() {
   std::lock_guard<std::mutex> lock(mu_);
-  return store_detail::read_sweep_row(impl_->db, path_);
+  return impl_->read([&](Db& db) { return store_detail::read_sweep_row(db, path_); });
 }
 
 std::vector<TrialRecord> Store::trials() {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
-              std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
-  std::vector<TrialRecord> out;
-  while (s.step()) out.push_back(store_detail::read_trial(s, path_));
-  return out;
+  return impl_->read([&](Db& db) {
+    Statement s(
+        db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
+    std::vector<TrialRecord> out;
+    while (s.step()) out.push_back(store_detail::read_trial(s, path_));
+    return out;
+  });
 }
 
 std::optional<TrialRecord> Store::trial(int index) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db, std::string("SELECT ") + store_detail::kTrialColumns +
-                             " FROM trials WHERE trial = ?");
-  s.bind(1, index);
-  if (!s.step()) return std::nullopt;
-  return store_detail::read_trial(s, path_);
+  return impl_->read([&](Db& db) -> std::optional<TrialRecord> {
+    Statement s(
+        db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials WHERE trial = ?");
+    s.bind(1, index);
+    if (!s.step()) return std::nullopt;
+    return store_detail::read_trial(s, path_);
+  });
 }
 
 std::vector<EpochMetrics> Store::epochs(int trial) {
   std::lock_guard<std::mutex> lock(mu_);
-  return store_detail::read_epoch_rows(impl_->db, trial);
+  return impl_->read([&](Db& db) { return store_detail::read_epoch_rows(db, trial); });
 }
 
 std::optional<TestRecord> Store::test() {
   std::lock_guard<std::mutex> lock(mu_);
-  return store_detail::read_test_row(impl_->db);
+  return impl_->read([](Db& db) { return store_detail::read_test_row(db); });
 }
 
 int Store::count(TrialStatus status) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db, "SELECT count(*) FROM trials WHERE status = ?");
-  s.bind(1, std::string(trial_status_name(status)));
-  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+  return impl_->read([&](Db& db) {
+    Statement s(db, "SELECT count(*) FROM trials WHERE status = ?");
+    s.bind(1, std::string(trial_status_name(status)));
+    return s.step() ? static_cast<int>(s.integer(0)) : 0;
+  });
 }
 
 // ---- writes -----------------------------------------------------------------
 
 int Store::reset_unfinished() {
   std::lock_guard<std::mutex> lock(mu_);
-  Db& db = impl_->db;
+  Db& db = impl_->writer();
   Transaction tx(db);
   const int running =
       static_cast<int>(db.scalar("SELECT count(*) FROM trials WHERE status = 'running'"));
@@ -232,7 +263,7 @@ int Store::reset_unfinished() {
 void Store::record_run(const std::string& host, const std::string& machine,
                        const std::string& backend, const std::string& device) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
+  Statement s(impl_->writer(),
               "UPDATE sweep SET host = ?, machine = ?, backend = ?, device = ?, "
               "program_version = ?, updated_at = ? WHERE id = 1");
   s.bind(1, host).bind(2, machine).bind(3, backend).bind(4, device);
@@ -242,7 +273,7 @@ void Store::record_run(const std::string& host, const std::string& machine,
 
 void Store::add_wall_seconds(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
+  Statement s(impl_->writer(),
               "UPDATE sweep SET wall_seconds = wall_seconds + ?, updated_at = ? WHERE id = 1");
   s.bind(1, seconds).bind(2, utc_now());
   s.run();
@@ -250,7 +281,7 @@ void Store::add_wall_seconds(double seconds) {
 
 void Store::mark_running(int trial, const std::string& backend) {
   std::lock_guard<std::mutex> lock(mu_);
-  Db& db = impl_->db;
+  Db& db = impl_->writer();
   Transaction tx(db);
   Statement del(db, "DELETE FROM epochs WHERE trial = ?");
   del.bind(1, trial);
@@ -267,7 +298,7 @@ void Store::mark_running(int trial, const std::string& backend) {
 
 void Store::add_epoch(int trial, const EpochMetrics& m) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
+  Statement s(impl_->writer(),
               "INSERT INTO epochs (trial, epoch, loss, accuracy, val_loss, val_accuracy, "
               "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, trial).bind(2, m.epoch).bind(3, m.loss).bind(4, m.accuracy);
@@ -280,7 +311,7 @@ void Store::finish_trial(const TrialRecord& r) {
     throw Error("finish_trial: trial " + std::to_string(r.config.index) + " has status " +
                 trial_status_name(r.status));
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
+  Statement s(impl_->writer(),
               "UPDATE trials SET status = ?, min_val_loss = ?, min_val_loss_epoch = ?, "
               "max_val_accuracy = ?, max_val_accuracy_epoch = ?, epochs_run = ?, steps = ?, "
               "seconds = ?, stop_reason = ?, error = ?, backend = ?, finished_at = ? "
@@ -299,13 +330,13 @@ void Store::finish_trial(const TrialRecord& r) {
       .bind(12, utc_now())
       .bind(13, r.config.index);
   s.run();
-  if (sqlite3_changes(impl_->db.handle()) != 1)
+  if (sqlite3_changes(impl_->writer().handle()) != 1)
     throw Error(path_ + ": no trial " + std::to_string(r.config.index) + " in the store");
 }
 
 void Store::requeue(int trial) {
   std::lock_guard<std::mutex> lock(mu_);
-  Db& db = impl_->db;
+  Db& db = impl_->writer();
   Transaction tx(db);
   Statement del(db, "DELETE FROM epochs WHERE trial = ?");
   del.bind(1, trial);
@@ -320,7 +351,7 @@ void Store::requeue(int trial) {
 
 void Store::put_test(const TestRecord& t) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->db,
+  Statement s(impl_->writer(),
               "INSERT OR REPLACE INTO best (id, trial, retrain_epochs, test_loss, "
               "test_accuracy, weights_path, config_path, seconds, backend, finished_at) "
               "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -332,7 +363,7 @@ void Store::put_test(const TestRecord& t) {
 
 void Store::put_trial(const TrialRecord& r, const std::vector<EpochMetrics>& epochs) {
   std::lock_guard<std::mutex> lock(mu_);
-  Db& db = impl_->db;
+  Db& db = impl_->writer();
   Transaction tx(db);
   Statement del(db, "DELETE FROM epochs WHERE trial = ?");
   del.bind(1, r.config.index);

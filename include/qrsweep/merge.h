@@ -83,7 +83,8 @@ MergeResult merge_sweep(const MergeOptions& options);
 // when an input does not exist or holds nothing to merge.
 std::vector<std::string> merge_inputs(const MergeOptions& options);
 
-// Opens `path` read-only (the file is never written) and reads it whole.
+// Reads the store at `path` whole, in one snapshot, creating and changing nothing (as a
+// read-only Store::open): a shard on read-only media or still running is read as is.
 StoreContents read_store_contents(const std::string& path);
 
 // Checks that every store holds the same sweep (space, seed, trial count: ConfigError naming

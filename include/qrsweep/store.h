@@ -92,8 +92,12 @@ class Store {
                                        const std::vector<TrialConfig>& plan);
   // Opens an existing store. Throws DataError when the file is not a qrsweep store or is
   // damaged, Error when a newer qrsweep wrote it; in both cases the file is not modified.
+  // Read-only (export, report, merge): nothing is written or created beside the file, no
+  // -wal or -shm either, so a read-only directory or medium will do; each read is its
+  // own snapshot and sees what a running sweep has committed by then; writes throw Error.
   static std::unique_ptr<Store> open(const std::string& path, bool read_only = false);
-  // Whether `path` holds a committed store (false for a missing or empty file).
+  // Whether `path` holds a committed store (false for a missing or empty file). Only reads,
+  // as a read-only open does.
   static bool exists(const std::string& path);
 
   ~Store();
