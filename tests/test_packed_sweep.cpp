@@ -148,8 +148,9 @@ TEST(PackedSweep, ALostDeviceLosesNothingStoredAndAResumeFinishes) {
   EXPECT_EQ(a.finished + b.finished, 6);
   for (const TrialRecord& t : store->trials()) {
     EXPECT_TRUE(is_finished(t.status)) << t.config.index;
-    if (t.status != TrialStatus::kFailed)
+    if (t.status != TrialStatus::kFailed) {
       EXPECT_EQ(t.min_val_loss, tw[static_cast<size_t>(t.config.index)].min_val_loss);
+    }
   }
 }
 
