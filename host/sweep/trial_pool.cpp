@@ -11,6 +11,7 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
+#include "sweep/store_queue.h"
 
 namespace qrsweep::sweep_detail {
 
@@ -142,42 +143,35 @@ PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext
 PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
   using Clock = std::chrono::steady_clock;
   PoolResult res;
-  bool abort = false;
   Store& store = *ctx.store;
   const std::string backend = ctx.backend->name();
-  auto store_call = [&](auto&& f) {
-    if (abort) return false;
-    try {
-      f();
-      return true;
-    } catch (...) {
-      if (!res.fatal) res.fatal = std::current_exception();
-      abort = true;
-      return false;
-    }
-  };
+  // Commits run behind the scheduler (one thread, in order): the GPU keeps training while an
+  // epoch row is fsynced. A failed commit stops the run at the next round boundary.
+  StoreQueue commits;
   std::map<int, Clock::time_point> started;
   auto start = [&](const TrialConfig& cfg) {
     if (started.count(cfg.index)) return;
-    if (!store_call([&] { store.mark_running(cfg.index, backend); })) return;
+    commits.post([&store, &backend, index = cfg.index] { store.mark_running(index, backend); });
     started[cfg.index] = Clock::now();
     ctx.progress->trial_started(cfg.index);
   };
   PackedOptions opt;
   opt.max_resident = ctx.max_resident;
-  opt.should_stop = [&] { return abort || (ctx.stop_requested && ctx.stop_requested()); };
+  opt.should_stop = [&] {
+    return commits.failed() || (ctx.stop_requested && ctx.stop_requested());
+  };
   opt.on_start = start;
   opt.on_epoch = [&](const TrialConfig& cfg, const EpochMetrics& m) {
-    if (!store_call([&] { store.add_epoch(cfg.index, m); }))
-      throw Error("the store failed; the sweep stops");
+    if (commits.failed()) throw Error("the store failed; the sweep stops");
+    commits.post([&store, index = cfg.index, m] { store.add_epoch(index, m); });
     ctx.progress->epoch_done(cfg.index, m);
     if (ctx.after_epoch) ctx.after_epoch(cfg, m);
   };
   opt.on_finish = [&](const TrialConfig& cfg, const TrialResult& r, const std::string& error) {
     start(cfg);  // a trial refused at admission (too large) was never resident
-    if (abort) return;
+    if (commits.failed()) return;
     if (error.empty() && r.reason == StopReason::kInterrupted) {
-      if (!store_call([&] { store.requeue(cfg.index); })) return;
+      commits.post([&store, index = cfg.index] { store.requeue(index); });
       ctx.progress->trial_requeued(cfg.index);
       ++res.requeued;
       return;
@@ -200,17 +194,20 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     rec.epochs_run = static_cast<int>(r.history.size());
     rec.steps = r.steps;
     rec.seconds = std::chrono::duration<double>(Clock::now() - started[cfg.index]).count();
-    if (!store_call([&] { store.finish_trial(rec); })) return;
+    commits.post([&store, rec] { store.finish_trial(rec); });
     ctx.progress->trial_finished(rec);
     ++res.finished;
   };
   try {
     ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
   } catch (...) {
-    // The device stopped working (or a store call failed outside any trial): what is
+    // The device stopped working (or a callback failed outside any trial): what is
     // stored stays; the unfinished trials are restarted on resume.
-    if (!res.fatal) res.fatal = std::current_exception();
+    res.fatal = std::current_exception();
   }
+  // Everything handed over is committed before the sweep reads the store again; a store
+  // failure is the first cause to report.
+  if (std::exception_ptr e = commits.drain()) res.fatal = e;
   return res;
 }
 
