@@ -1,8 +1,10 @@
 // The sweep's packed path (run_packed_trials) on the host reference executor: every epoch
 // row and finished trial lands in the store exactly as the one-session pool stores them, and
 // a stop requeues the resident trials with their rows removed, ready for a resume; a lost
-// device loses nothing stored, and a resume trains what it had not finished.
+// device or a failed commit loses nothing stored, and a resume trains what was not finished.
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "device/device_backend.h"
 #include "qrsweep/sampler.h"
@@ -111,6 +113,61 @@ TEST(PackedSweep, AStopRequeuesAndAResumeFinishesTheSame) {
     EXPECT_EQ(ta[i].status, tb[i].status) << i;
     EXPECT_EQ(ta[i].min_val_loss, tb[i].min_val_loss) << i;
     EXPECT_EQ(ta[i].epochs_run, tb[i].epochs_run) << i;
+  }
+}
+
+TEST(PackedSweep, AFailedCommitStopsTheRunAndLosesNothingStored) {
+  Fixture f;
+  auto backend = make_device_backend(make_reference_executor(), "reference");
+  auto whole = f.store("whole.sqlite");
+  ASSERT_FALSE(run(f, *whole, *backend, true).fatal);
+  // The store's file system fills up after a few epochs: the commits behind the scheduler
+  // start failing, and the run must stop rather than train on unrecorded.
+  test::TmpfsMount mount(f.dir.file("mnt"), "size=2m");
+  if (!mount.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << mount.why();
+  const std::string path = f.dir.file("mnt/store.sqlite");
+  {
+    auto store = open_sweep_store(path, f.space, Shard{}, f.plan);
+    int epochs = 0;
+    sweep_detail::Progress progress(sweep_detail::Progress::Mode::kQuiet, stderr, 6, 0, 0.0);
+    sweep_detail::PoolContext ctx;
+    ctx.store = store.get();
+    ctx.backend = backend.get();
+    ctx.fit = f.data.fit();
+    ctx.val = f.data.val();
+    ctx.progress = &progress;
+    ctx.after_epoch = [&](const TrialConfig&, const EpochMetrics&) {
+      if (++epochs == 6) {
+        const auto fill =
+            test::run_command("dd if=/dev/zero of='" + f.dir.file("mnt/filler") + "' bs=4096 2>&1");
+        EXPECT_NE(fill.output.find("No space left on device"), std::string::npos) << fill.output;
+      }
+    };
+    sweep_detail::PoolResult a = sweep_detail::run_packed_trials(f.plan, ctx);
+    ASSERT_TRUE(a.fatal) << "the failed commits must reach the caller";
+    try {
+      std::rethrow_exception(a.fatal);
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("full"), std::string::npos) << e.what();
+    }
+    EXPECT_LT(a.finished, 6);
+  }
+  ASSERT_EQ(std::remove(f.dir.file("mnt/filler").c_str()), 0);
+  auto store = open_sweep_store(path, f.space, Shard{}, f.plan);
+  const auto tw = whole->trials();
+  int kept = 0;
+  for (const TrialRecord& t : store->trials()) {
+    if (!is_finished(t.status)) continue;
+    ++kept;
+    EXPECT_EQ(t.min_val_loss, tw[static_cast<size_t>(t.config.index)].min_val_loss);
+    EXPECT_EQ(store->epochs(t.config.index).size(), whole->epochs(t.config.index).size());
+  }
+  EXPECT_LT(kept, 6);
+  store->reset_unfinished();
+  ASSERT_FALSE(run(f, *store, *backend, true).fatal);
+  for (const TrialRecord& t : store->trials()) {
+    EXPECT_EQ(t.status, tw[static_cast<size_t>(t.config.index)].status);
+    EXPECT_EQ(t.min_val_loss, tw[static_cast<size_t>(t.config.index)].min_val_loss);
   }
 }
 

@@ -17,29 +17,6 @@ constexpr const char* kSpace =
     "[layer_size]\nlow = 16\nhigh = 64\n"
     "[batch_size]\nlow = 8\nhigh = 32\n";
 
-// A tmpfs mounted at a directory for the test's lifetime (root only).
-class TmpfsMount {
- public:
-  TmpfsMount(const std::string& dir, const std::string& options) : dir_(dir) {
-    test::run_command("mkdir -p '" + dir + "'");
-    auto r = test::run_command("mount -t tmpfs -o " + options + " tmpfs '" + dir + "'");
-    mounted_ = r.status == 0;
-    why_ = r.output;
-  }
-  ~TmpfsMount() {
-    if (mounted_) test::run_command("umount '" + dir_ + "' || umount -l '" + dir_ + "'");
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& why() const { return why_; }
-  bool remount(const std::string& options) {
-    return test::run_command("mount -o remount," + options + " '" + dir_ + "'").status == 0;
-  }
-
- private:
-  std::string dir_, why_;
-  bool mounted_ = false;
-};
-
 class SweepFaults : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -93,7 +70,7 @@ TEST_F(SweepFaults, AnOutPathThatCannotBeADirectoryIsRefused) {
 
 TEST_F(SweepFaults, AReadOnlyDirectoryIsRefusedAndItsStoreKept) {
   const std::string out = dir_.file("ro");
-  TmpfsMount mount(out, "size=8m");
+  test::TmpfsMount mount(out, "size=8m");
   if (!mount.mounted()) {
     if (geteuid() == 0) GTEST_SKIP() << "cannot mount a tmpfs here: " << mount.why();
     test::run_command("mkdir -p '" + out + "'");
@@ -121,7 +98,7 @@ TEST_F(SweepFaults, AReadOnlyDirectoryIsRefusedAndItsStoreKept) {
 
 TEST_F(SweepFaults, ADiskFillingUpMidSweepStopsItWithoutLosingWhatIsStored) {
   const std::string out = dir_.file("small");
-  TmpfsMount mount(out, "size=2m");
+  test::TmpfsMount mount(out, "size=2m");
   if (!mount.mounted()) GTEST_SKIP() << "cannot mount a 2 MiB tmpfs here: " << mount.why();
   auto ref = sweep(dir_.file("ref"));
   ASSERT_EQ(ref.status, 0) << ref.output;

@@ -37,9 +37,26 @@ RunResult run_command(const std::string& cmdline) {
   size_t got;
   while ((got = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, got);
   int st = pclose(p);
-  if (WIFEXITED(st)) r.status = WEXITSTATUS(st);
-  else if (WIFSIGNALED(st)) r.status = 128 + WTERMSIG(st);
+  if (WIFEXITED(st))
+    r.status = WEXITSTATUS(st);
+  else if (WIFSIGNALED(st))
+    r.status = 128 + WTERMSIG(st);
   return r;
+}
+
+TmpfsMount::TmpfsMount(const std::string& dir, const std::string& options) : dir_(dir) {
+  run_command("mkdir -p '" + dir + "'");
+  const RunResult r = run_command("mount -t tmpfs -o " + options + " tmpfs '" + dir + "'");
+  mounted_ = r.status == 0;
+  why_ = r.output;
+}
+
+TmpfsMount::~TmpfsMount() {
+  if (mounted_) run_command("umount '" + dir_ + "' || umount -l '" + dir_ + "'");
+}
+
+bool TmpfsMount::remount(const std::string& options) {
+  return run_command("mount -o remount," + options + " '" + dir_ + "'").status == 0;
 }
 
 RunResult run_qrsweep(const std::string& args) {

@@ -23,11 +23,28 @@ class TempDir {
 };
 
 struct RunResult {
-  int status = -1;  // exit status, or 128 + signal
+  int status = -1;     // exit status, or 128 + signal
   std::string output;  // stdout and stderr together
 };
 // Runs a shell command line, capturing its output.
 RunResult run_command(const std::string& cmdline);
+
+// A tmpfs mounted on `dir` (created when missing) for the object's life, to make a disk fill
+// up or turn read-only under a running sweep. Needs root; mounted() says whether it worked.
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& dir, const std::string& options);
+  ~TmpfsMount();
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& why() const { return why_; }
+  bool remount(const std::string& options);  // "ro", "rw", "size=4m", ...
+
+ private:
+  std::string dir_, why_;
+  bool mounted_ = false;
+};
 // Runs the qrsweep binary under test with `args` (already shell-quoted where needed).
 RunResult run_qrsweep(const std::string& args);
 
