@@ -2,19 +2,22 @@
 // copied with one cudaMemcpyAsync per step before the step's first launch; a ring of three
 // arenas, each released by an event, lets the host build step s+1 while the GPU runs step s.
 // With graphs on, a step's own-kernel launches are held until end_step(): one copy of the
-// staged descriptors, then either the launches or, when the same launches recur (see
-// device/replay_cache.h), one replay of the graph captured from them.
+// staged descriptors, then either the launches or, when the same launches recur, one replay
+// of the graph captured from them (the policy: device/step_launcher.h; this file supplies
+// the kernel launches, stream capture and graph launches).
 #include "cuda/cuda_executor.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "cuda/cublas_grouped.h"
 #include "cuda/cuda_raii.h"
-#include "device/replay_cache.h"
+#include "device/step_launcher.h"
 #include "gemm_stages.cuh"
 #include "rmsprop.cuh"
 #include "softmax_xent.cuh"
@@ -25,8 +28,6 @@ namespace {
 constexpr size_t kStageAlign = 16;
 constexpr size_t kFirstChunk = 64 << 10;
 constexpr int kRingSlots = 3;
-constexpr int kCaptureAfter = 2;         // sightings of a step's launches before capture
-constexpr size_t kGraphCapacity = 1024;  // instantiated graphs kept (least recently used out)
 
 size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 
@@ -44,18 +45,13 @@ struct Slot {
   bool recorded = false;
 };
 
-// One launch of a grouped op, as its launcher's arguments (all a graph node depends on).
-enum class Op : uint64_t { kGemm, kXent, kRmsprop };
-struct Launch {
-  Op op;
-  const void* problems;
-  const int* offsets;
-  int count, total;
-};
+enum Op : uint64_t { kGemmOp, kXentOp, kRmspropOp };  // HeldLaunch::op
 
-class CudaExecutor final : public Executor {
+class CudaExecutor final : public Executor, private LaunchDevice<CudaGraphExec> {
  public:
-  explicit CudaExecutor(const CudaExecutorOptions& opt) : opt_(opt) {
+  explicit CudaExecutor(const CudaExecutorOptions& opt)
+      : opt_(opt),
+        launcher_(*this, opt.graphs && opt.engine == GemmEngine::kOwn && !opt.sync_each_op) {
     int count = 0;
     CUDA_CHECK(cudaGetDeviceCount(&count));
     if (opt.device < 0 || opt.device >= count)
@@ -73,7 +69,6 @@ class CudaExecutor final : public Executor {
             (opt.math == GemmMath::kTf32 ? ", TF32" : ", FP32") + ")";
     stream_ = std::make_unique<CudaStream>();
     slots_.resize(kRingSlots);
-    graphs_on_ = opt.graphs && opt.engine == GemmEngine::kOwn && !opt.sync_each_op;
     if (opt.engine == GemmEngine::kCublas) {
       cublas_ = std::make_unique<CublasHandle>();
       CUBLAS_CHECK(cublasSetStream(cublas_->get(), stream()));
@@ -97,21 +92,21 @@ class CudaExecutor final : public Executor {
   }
   void release(void* p) noexcept override { cudaFree(p); }
   void zero(void* dst, size_t bytes) override {
-    drain();
+    if (in_step_) launcher_.drain();
     CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream()));
   }
   void copy_to_device(void* dst, const void* src, size_t bytes) override {
-    drain();
+    if (in_step_) launcher_.drain();
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
     CUDA_CHECK(cudaStreamSynchronize(stream()));  // `src` may be pageable and reused at once
   }
   void copy_to_host(void* dst, const void* src, size_t bytes) override {
-    drain();
+    if (in_step_) launcher_.drain();
     CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream()));
     CUDA_CHECK(cudaStreamSynchronize(stream()));
   }
   void synchronize() override {
-    drain();
+    if (in_step_) launcher_.drain();
     CUDA_CHECK(cudaStreamSynchronize(stream()));
   }
   bool memory_info(size_t* free_bytes, size_t* total_bytes) override {
@@ -153,45 +148,39 @@ class CudaExecutor final : public Executor {
 
   void end_step() override {
     if (!in_step_) throw Error("end_step outside a step");
-    std::vector<Launch> launches;
-    launches.swap(pending_);
-    const bool launched = !launches.empty() || issued_direct_;
-    issued_direct_ = false;
     Slot& s = slots_[cur_];
     try {
-      flush();
-      if (!launches.empty()) run_step(launches);
+      launcher_.end_step();
     } catch (...) {
       // The step is over either way; the slot is reused only after what did launch has run.
       in_step_ = false;
       s.recorded = cudaEventRecord(s.done.get(), stream()) == cudaSuccess;
       throw;
     }
-    if (launched) ++stats_.steps;
     in_step_ = false;
     CUDA_CHECK(cudaEventRecord(s.done.get(), stream()));
     s.recorded = true;
   }
 
-  LaunchStats launch_stats() const override { return stats_; }
+  LaunchStats launch_stats() const override { return launcher_.stats(); }
 
   void gemm(const Staged<GemmProblem>& s) override {
     if (opt_.engine == GemmEngine::kCublas) {
       flush();
-      issued_direct_ = true;
+      launcher_.note_direct();
       gemm_cublas(s);
-      after_op(Op::kGemm);
+      after_op(kGemmOp);
       return;
     }
-    enqueue({Op::kGemm, s.problems, s.offsets, s.count, s.total});
+    launch({kGemmOp, s.problems, s.offsets, s.count, s.total});
   }
 
   void softmax_xent(const Staged<XentProblem>& s) override {
-    enqueue({Op::kXent, s.problems, s.offsets, s.count, s.total});
+    launch({kXentOp, s.problems, s.offsets, s.count, s.total});
   }
 
   void rmsprop(const Staged<RmspropProblem>& s) override {
-    enqueue({Op::kRmsprop, s.problems, s.offsets, s.count, s.total});
+    launch({kRmspropOp, s.problems, s.offsets, s.count, s.total});
   }
 
  private:
@@ -210,18 +199,18 @@ class CudaExecutor final : public Executor {
     }
   }
 
-  static const char* op_name(Op op) {
+  static const char* op_name(uint64_t op) {
     switch (op) {
-      case Op::kGemm:
+      case kGemmOp:
         return "grouped GEMM";
-      case Op::kXent:
+      case kXentOp:
         return "softmax cross-entropy";
       default:
         return "RMSprop";
     }
   }
 
-  void after_op(Op op) {
+  void after_op(uint64_t op) {
     if (!opt_.sync_each_op) return;
     cudaError_t e = cudaStreamSynchronize(stream());
     if (e != cudaSuccess) {
@@ -230,85 +219,39 @@ class CudaExecutor final : public Executor {
     }
   }
 
-  void issue(const Launch& l) {
+  void launch(const HeldLaunch& l) {
+    if (!in_step_) throw Error("CUDA ops run inside begin_step() / end_step()");
+    launcher_.launch(l);
+    after_op(l.op);  // sync_each_op: graphs are off, so the op has just been launched
+  }
+
+  // ---- LaunchDevice: the device half of StepLauncher ----
+  void prepare() override { flush(); }
+
+  void issue(const HeldLaunch& l) override {
     switch (l.op) {
-      case Op::kGemm:
+      case kGemmOp:
         launch_grouped_gemm(static_cast<const GemmProblem*>(l.problems), l.offsets, l.count,
                             l.total, opt_.math, stream());
         break;
-      case Op::kXent:
+      case kXentOp:
         launch_softmax_xent(static_cast<const XentProblem*>(l.problems), l.count, stream());
         break;
-      case Op::kRmsprop:
+      default:
         launch_rmsprop(static_cast<const RmspropProblem*>(l.problems), l.offsets, l.count, l.total,
                        stream());
         break;
     }
   }
 
-  // An own-kernel op: launched now, or held for end_step() when graphs are on.
-  void enqueue(const Launch& l) {
-    if (!in_step_) throw Error("CUDA ops run inside begin_step() / end_step()");
-    if (graphs_on_) {
-      pending_.push_back(l);
-      return;
-    }
-    flush();
-    issued_direct_ = true;
-    issue(l);
-    after_op(l.op);
-  }
+  void replay(const CudaGraphExec& g) override { g.launch(stream()); }
 
-  // Launches what a step holds before a copy, memset or wait that must follow it.
-  void drain() {
-    if (pending_.empty()) return;
-    flush();
-    std::vector<Launch> launches;
-    launches.swap(pending_);
-    issued_direct_ = true;
-    for (const Launch& l : launches) issue(l);
-  }
-
-  static LaunchSignature signature(const std::vector<Launch>& launches) {
-    LaunchSignature sig;
-    sig.reserve(launches.size() * 4);
-    for (const Launch& l : launches) {
-      sig.push_back(static_cast<uint64_t>(l.op));
-      sig.push_back(reinterpret_cast<uintptr_t>(l.problems));
-      sig.push_back(reinterpret_cast<uintptr_t>(l.offsets));
-      sig.push_back(static_cast<uint64_t>(static_cast<uint32_t>(l.count)) << 32 |
-                    static_cast<uint32_t>(l.total));
-    }
-    return sig;
-  }
-
-  // A step's held launches: replayed, captured then replayed, or launched one by one.
-  void run_step(const std::vector<Launch>& launches) {
-    const LaunchSignature sig = signature(launches);
-    if (const CudaGraphExec* g = graphs_.find(sig)) {
-      g->launch(stream());
-      ++stats_.graph_replays;
-      return;
-    }
-    if (graphs_.sighted(sig)) {
-      if (const CudaGraphExec* g = capture(sig, launches)) {
-        g->launch(stream());
-        ++stats_.graph_captures;
-        ++stats_.graph_replays;
-        return;
-      }
-    }
-    for (const Launch& l : launches) issue(l);
-  }
-
-  // Captures `launches` into a graph; null (and graphs off from now on) when this device or
-  // driver cannot capture, in which case nothing was launched.
-  const CudaGraphExec* capture(const LaunchSignature& sig, const std::vector<Launch>& launches) {
+  std::optional<CudaGraphExec> capture(const std::vector<HeldLaunch>& launches) override {
     cudaError_t e = cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal);
     cudaGraph_t graph = nullptr;
     if (e == cudaSuccess) {
       try {
-        for (const Launch& l : launches) issue(l);
+        for (const HeldLaunch& l : launches) issue(l);
       } catch (...) {  // a launcher refused: end the capture, report the launcher's error
         if (cudaStreamEndCapture(stream(), &graph) == cudaSuccess && graph) cudaGraphDestroy(graph);
         cudaGetLastError();
@@ -316,26 +259,23 @@ class CudaExecutor final : public Executor {
       }
       e = cudaStreamEndCapture(stream(), &graph);
     }
+    std::string why;
     if (e == cudaSuccess) {
       try {
-        const CudaGraphExec* g = &graphs_.insert(sig, CudaGraphExec(graph));
+        CudaGraphExec exec(graph);
         cudaGraphDestroy(graph);
-        return g;
+        return exec;
       } catch (const Error& err) {
-        cudaGraphDestroy(graph);
-        return give_up_graphs(err.what());
+        why = err.what();
       }
+    } else {
+      why = std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + ")";
     }
     if (graph) cudaGraphDestroy(graph);
     cudaGetLastError();  // capture errors are not sticky; clear the last-error slot
-    return give_up_graphs(std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + ")");
-  }
-
-  const CudaGraphExec* give_up_graphs(const std::string& why) {
-    graphs_on_ = false;
     std::fprintf(stderr, "qrsweep: CUDA Graph capture failed (%s); launching ops directly\n",
                  why.c_str());
-    return nullptr;
+    return std::nullopt;
   }
 
   float* scratch(size_t bytes) {
@@ -409,11 +349,7 @@ class CudaExecutor final : public Executor {
   std::vector<Slot> slots_;
   int cur_ = -1;
   bool in_step_ = false;
-  bool graphs_on_ = false;
-  bool issued_direct_ = false;  // this step launched something outside pending_
-  std::vector<Launch> pending_;
-  ReplayCache<CudaGraphExec> graphs_{kCaptureAfter, kGraphCapacity};
-  LaunchStats stats_;
+  StepLauncher<CudaGraphExec> launcher_;
   std::unique_ptr<CublasHandle> cublas_;
   DeviceMemory scratch_;
 };
