@@ -95,6 +95,12 @@ TEST_F(CliTrain, ConfigErrorsNameTheKeyAndExitWith2) {
   }
 }
 
+TEST_F(CliTrain, Tf32OnTheCpuIsAConfigError) {
+  auto r = train(ok_, "--tf32");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--tf32: TF32 is a GPU mode"), std::string::npos) << r.output;
+}
+
 TEST_F(CliTrain, MissingConfigFileIsAClearError) {
   auto r = test::run_qrsweep("train --config " + dir_.file("nope.toml"));
   EXPECT_EQ(r.status, 2) << r.output;

@@ -98,6 +98,7 @@ TEST(SlurmScripts, ResourcesAndPassedOptionsAppearWhenGiven) {
   o.signal_seconds = 600;
   o.extra = {"--qos high --mem=32G", "--constraint=h100"};
   o.backend = "cuda";
+  o.tf32 = true;
   o.jobs = 1;
   o.threads = 2;
   o.trials = 50;
@@ -112,8 +113,9 @@ TEST(SlurmScripts, ResourcesAndPassedOptionsAppearWhenGiven) {
                                     "--qos high", "--mem=32G", "--constraint=h100"}));
   }
   const std::string sweep = sweep_sbatch(o);
-  EXPECT_THAT(sweep, HasSubstr("--shard \"$shard\" --backend cuda --jobs 1 --threads 2 --trials "
-                               "50 --seed 7 --data '/data/fashion mnist' &\n"));
+  EXPECT_THAT(sweep, HasSubstr("--shard \"$shard\" --backend cuda --tf32 --jobs 1 --threads 2 "
+                               "--trials 50 --seed 7 --data '/data/fashion mnist' &\n"));
+  EXPECT_THAT(merge_sbatch(o), HasSubstr("--backend cuda --tf32 --threads 2"));
 }
 
 TEST(SlurmScripts, TheMergeRunsOnceAndRequeuesItselfByItsOwnJobId) {
@@ -167,6 +169,10 @@ TEST(SlurmScripts, OptionsThatWouldBreakAScriptAreRefusedByName) {
   o = options();
   o.signal_seconds = 0;
   EXPECT_THAT(error_of(o), HasSubstr("--signal-seconds"));
+  o = options();
+  o.backend = "cpu";
+  o.tf32 = true;
+  EXPECT_THAT(error_of(o), HasSubstr("--tf32: TF32 is a GPU mode"));
 }
 
 TEST(SlurmScripts, ShellQuotingRoundTripsThroughBash) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "qrsweep/backend.h"
 #include "test_sweep_support.h"
@@ -95,6 +96,11 @@ TEST_F(SweepCli, BadOptionsAndSpacesExitTwo) {
                                dir_.file("b") + "'");
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("trials"), std::string::npos) << bad.output;
+  // TF32 is a GPU mode: asked of the CPU backend it is refused before anything is written.
+  auto tf32 = test::run_qrsweep(args("t", "--tf32"));
+  EXPECT_EQ(tf32.status, 2) << tf32.output;
+  EXPECT_NE(tf32.output.find("--tf32"), std::string::npos) << tf32.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("t"))) << "nothing created for a bad command";
   if (!cuda_available()) {
     auto no_gpu = test::run_qrsweep("sweep --space '" + dir_.file("space.toml") + "' --out '" +
                                     dir_.file("g") + "' --backend cuda");

@@ -45,6 +45,7 @@ void setup(CLI::App& sub) {
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_option("--threads", o.threads, "BLAS threads of the retraining (0: 1, as qrsweep sweep)")
       ->check(CLI::Range(0, 4096));
+  sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
   sub.callback([a] { run(*a); });
 }

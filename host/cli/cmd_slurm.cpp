@@ -94,6 +94,7 @@ void setup(CLI::App& sub) {
       ->check(CLI::Range(1, 65535));
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
   sub.add_option("--jobs", o.jobs, "qrsweep sweep --jobs of each shard")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--threads", o.threads, "qrsweep sweep --threads of each shard")

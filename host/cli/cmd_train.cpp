@@ -15,19 +15,22 @@ struct TrainArgs {
   bool no_shuffle = false, no_dropout = false;
   int64_t steps = -1;
   int threads = 0;
+  bool tf32 = false;
 };
 
 void run_train(const TrainArgs& a) {
+  check_backend_options(a.backend, a.tf32);
   TrainConfig tc = parse_train_config(a.config);
   if (!a.data_dir.empty()) tc.data.dir = a.data_dir;
   DataSplits data = load_data(tc.data);
   BackendOptions bo;
   bo.threads = a.threads;
+  bo.tf32 = a.tf32 && resolve_backend(a.backend, a.tf32) == "cuda";
   auto backend = make_backend(a.backend, bo);
   DatasetView fit = data.fit(), val = data.val();
   const TrialConfig& cfg = tc.trial;
-  std::printf("qrsweep train: %s on %s (%d training rows, %d validation rows)\n",
-              a.config.c_str(), backend->device().c_str(), fit.n, val.n);
+  std::printf("qrsweep train: %s on %s (%d training rows, %d validation rows)\n", a.config.c_str(),
+              backend->device().c_str(), fit.n, val.n);
   auto session = backend->open(cfg, fit);
   if (!a.init.empty()) session->set_weights(load_safetensors(a.init));
 
@@ -38,8 +41,9 @@ void run_train(const TrainArgs& a) {
   opt.max_steps = a.steps;
   if (!a.log_steps.empty()) opt.step_losses = &step_losses;
   opt.on_epoch = [&](const EpochMetrics& m) {
-    std::printf("epoch %3d/%d  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2f s\n",
-                m.epoch, cfg.max_epochs, m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds);
+    std::printf(
+        "epoch %3d/%d  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2f s\n",
+        m.epoch, cfg.max_epochs, m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds);
     std::fflush(stdout);
   };
   TrialResult r = train_trial(*session, cfg, fit, val, opt);
@@ -65,8 +69,10 @@ Registrar reg("train", "Train one configuration (a TOML file of one trial's keys
                 sub.add_option("--config", a->config, "Trial config file (TOML)")->required();
                 sub.add_option("--backend", a->backend, "cpu, cuda or auto")
                     ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-                sub.add_option("--data", a->data_dir, "Directory of IDX files (overrides [data].dir)");
+                sub.add_option("--data", a->data_dir,
+                               "Directory of IDX files (overrides [data].dir)");
                 sub.add_option("--threads", a->threads, "CPU threads (0: all cores)");
+                sub.add_flag("--tf32", a->tf32, "cuda: TF32 tensor cores for the products");
                 sub.add_option("--init", a->init, "Start from these weights (safetensors)");
                 sub.add_flag("--no-shuffle", a->no_shuffle, "Keep the data order every epoch");
                 sub.add_flag("--no-dropout", a->no_dropout, "Turn dropout layers off");

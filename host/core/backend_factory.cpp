@@ -19,8 +19,26 @@ bool cuda_available(std::string* why) {
 #endif
 }
 
+void check_backend_options(const std::string& kind, bool tf32) {
+  if (kind != "cpu" && kind != "cuda" && kind != "auto")
+    throw ConfigError("--backend: unknown backend '" + kind + "' (expected cpu, cuda or auto)");
+  if (tf32 && kind == "cpu")
+    throw ConfigError(
+        "--tf32: TF32 is a GPU mode; --backend cpu computes in FP32 (use "
+        "--backend cuda or auto)");
+}
+
+std::string resolve_backend(const std::string& kind, bool tf32) {
+  check_backend_options(kind, tf32);
+  if (kind == "auto") return cuda_available() ? "cuda" : "cpu";
+  return kind;
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& opt) {
-  if (kind == "cpu") return make_cpu_backend(opt);
+  if (kind == "cpu") {
+    check_backend_options(kind, opt.tf32);
+    return make_cpu_backend(opt);
+  }
   if (kind == "cuda" || kind == "auto") {
     std::string why;
     if (cuda_available(&why)) {

@@ -55,6 +55,7 @@ MergeResult merge_sweep(const MergeOptions& o) {
     std::fprintf(stderr, "qrsweep merge: warning: %s\n", line.c_str());
   };
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
+  check_backend_options(o.backend, o.tf32);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw Error("cannot create " + o.out_dir + ": " + ec.message());
@@ -116,10 +117,10 @@ MergeResult merge_sweep(const MergeOptions& o) {
         format_double(best->min_val_loss) + "); retraining it on every training row for " +
         std::to_string(best->max_val_accuracy_epoch) + " epochs, then testing");
     DataSplits data = load_data(c.space.data);
-    std::string kind = o.backend;
-    if (kind == "auto") kind = cuda_available() ? "cuda" : "cpu";
+    const std::string kind = resolve_backend(o.backend, o.tf32);
     BackendOptions bo;
     bo.threads = o.threads > 0 ? o.threads : 1;  // as the sweep's own retraining
+    bo.tf32 = o.tf32 && kind == "cuda";
     std::unique_ptr<Backend> backend = make_backend(kind, bo);
     signals.emplace();
     r.test = retrain_and_test(*backend, *best, data, c.space.data, o.out_dir,

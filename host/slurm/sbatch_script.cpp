@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "qrsweep/backend.h"
 #include "qrsweep/common.h"
 #include "qrsweep/slurm.h"
 #include "qrsweep/trial_table.h"
@@ -123,6 +124,7 @@ std::string sweep_command(const SlurmJobOptions& o) {
   c << shell_quote(o.qrsweep) << " sweep --space " << shell_quote(o.space_path) << " --out "
     << shell_quote(o.out_dir) << " --shard \"$shard\"";
   if (!o.backend.empty()) c << " --backend " << shell_quote(o.backend);
+  if (o.tf32) c << " --tf32";
   if (o.jobs > 0) c << " --jobs " << o.jobs;
   if (o.threads > 0) c << " --threads " << o.threads;
   if (o.trials) c << " --trials " << *o.trials;
@@ -135,6 +137,7 @@ std::string merge_command(const SlurmJobOptions& o) {
   std::ostringstream c;
   c << shell_quote(o.qrsweep) << " merge " << shell_quote(o.out_dir) << " --require-complete";
   if (!o.backend.empty()) c << " --backend " << shell_quote(o.backend);
+  if (o.tf32) c << " --tf32";
   if (o.threads > 0) c << " --threads " << o.threads;
   return c.str();
 }
@@ -165,6 +168,7 @@ void validate_job_options(const SlurmJobOptions& o) {
                       ": the job output files go there, and #SBATCH "
                       "lines cannot hold blanks, quotes, backslashes, % or # in a path; "
                       "choose a plainer directory name");
+  check_backend_options(o.backend.empty() ? "auto" : o.backend, o.tf32);
   if (o.shards < 1) throw ConfigError("--shards must be >= 1, got " + std::to_string(o.shards));
   if (o.shards > 100000) throw ConfigError("--shards " + std::to_string(o.shards) + " is too many");
   if (o.gpus_per_task < 0) throw ConfigError("--gpus-per-task must be >= 0");

@@ -1,8 +1,7 @@
 // run_sweep: the whole workflow of sweep.h in order. Open (or resume) the store, train
 // the pending trials, then select, retrain and test the best; stop cleanly on a signal.
-#include <sched.h>
-
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,6 +84,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (o.jobs < 0) throw ConfigError("--jobs must be >= 1 (0: automatic)");
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
   if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
+  check_backend_options(o.backend, o.tf32);
   const SearchSpace space = resolve_space(o);
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
@@ -123,14 +123,14 @@ SweepOutcome run_sweep(const SweepOptions& o) {
 
   if (!data) data = load_data(space.data);
   const int interrupted_before = store->reset_unfinished();
-  std::string kind = o.backend;
-  if (kind == "auto") kind = cuda_available() ? "cuda" : "cpu";
+  const std::string kind = resolve_backend(o.backend, o.tf32);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? default_cores() : 1);
   BackendOptions bo;
   // One BLAS thread per CPU session unless asked otherwise: OpenBLAS's results can
   // change in the last digits with its thread count, and a sweep's tables must not
   // depend on --jobs, on the core count, or on which shard or machine ran a trial.
   bo.threads = o.threads > 0 ? o.threads : 1;
+  bo.tf32 = o.tf32 && kind == "cuda";
   std::unique_ptr<Backend> backend = make_backend(kind, bo);
   store->record_run(sweep_detail::host_name(), sweep_detail::machine_description(), backend->name(),
                     backend->device());

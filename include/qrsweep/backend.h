@@ -20,15 +20,15 @@ struct PassStats {
   double loss_sum = 0.0;  // sum of per-sample cross-entropy
   int64_t correct = 0;    // argmax(p) == label, first max wins
   int64_t samples = 0;
-  int64_t steps = 0;      // optimizer steps taken (train passes)
+  int64_t steps = 0;         // optimizer steps taken (train passes)
   bool interrupted = false;  // the pass stopped early because should_stop said so
 };
 
 struct EpochRequest {
-  const uint32_t* order = nullptr;  // permutation of the training rows, length data.n
-  int64_t first_step = 0;           // global step index of the epoch's first batch
-  int64_t max_steps = -1;           // stop after this many steps this epoch (-1: all)
-  bool dropout = true;              // false: dropout layers pass through (checks only)
+  const uint32_t* order = nullptr;             // permutation of the training rows, length data.n
+  int64_t first_step = 0;                      // global step index of the epoch's first batch
+  int64_t max_steps = -1;                      // stop after this many steps this epoch (-1: all)
+  bool dropout = true;                         // false: dropout layers pass through (checks only)
   std::vector<double>* step_losses = nullptr;  // optional: each batch's mean loss
   // Polled between steps: true ends the pass early (PassStats::interrupted), so a signal
   // is honoured within a step even in a 10,000-step epoch. The partial epoch is dropped:
@@ -55,26 +55,25 @@ struct TrialResult;   // trainer.h
 // where it reports. Each trial's history equals train_trial()'s on a session of the same
 // backend, bit for bit, whatever else is packed beside it (docs/cuda.md, the scheduler).
 struct PackedOptions {
-  int max_resident = 0;         // cap on trials resident at once (0: as many as fit)
-  size_t memory_budget = 0;     // bytes the resident trials may use (0: the device's free
-                                // memory less a safety margin)
-  bool balance_steps = true;    // small-batch trials take several steps per round
-  bool longest_first = true;    // admit the trials with the most optimizer steps first
-  int fixed_epochs = -1;        // > 0: exactly this many epochs, no early stopping
+  int max_resident = 0;       // cap on trials resident at once (0: as many as fit)
+  size_t memory_budget = 0;   // bytes the resident trials may use (0: the device's free
+                              // memory less a safety margin)
+  bool balance_steps = true;  // small-batch trials take several steps per round
+  bool longest_first = true;  // admit the trials with the most optimizer steps first
+  int fixed_epochs = -1;      // > 0: exactly this many epochs, no early stopping
   std::function<void(const TrialConfig&)> on_start;  // a trial became resident
   // After every epoch of a trial; an exception it throws fails that trial.
   std::function<void(const TrialConfig&, const EpochMetrics&)> on_epoch;
   // A trial left: `error` is empty unless it failed; result.reason kInterrupted when
   // should_stop ended it before its end (it should be requeued).
-  std::function<void(const TrialConfig&, const TrialResult&, const std::string& error)>
-      on_finish;
+  std::function<void(const TrialConfig&, const TrialResult&, const std::string& error)> on_finish;
   std::function<bool()> should_stop;  // polled at every round boundary
 };
 
 struct PackedStats {
-  int64_t rounds = 0;        // scheduler rounds
-  int64_t launches = 0;      // grouped op launches (training and evaluation)
-  int peak_resident = 0;     // most trials resident at once
+  int64_t rounds = 0;     // scheduler rounds
+  int64_t launches = 0;   // grouped op launches (training and evaluation)
+  int peak_resident = 0;  // most trials resident at once
   int64_t train_samples = 0, eval_samples = 0;
   int64_t steps = 0;           // executor steps (one per sub-step or validation chunk)
   int64_t graph_replays = 0;   // of those, issued as one CUDA Graph launch
@@ -105,14 +104,21 @@ class Backend {
 };
 
 struct BackendOptions {
-  int threads = 0;  // CPU: BLAS threads (0: all cores)
-  int device = 0;   // CUDA device ordinal
-  bool tf32 = false;
+  int threads = 0;    // CPU: BLAS threads (0: all cores)
+  int device = 0;     // CUDA device ordinal
+  bool tf32 = false;  // CUDA: TF32 tensor cores for the products (the CPU computes in FP32)
 };
 
 // "cpu", "cuda" or "auto" (cuda when a usable GPU is present, else cpu). Throws Error
 // with a plain reason when "cuda" is asked for and no GPU or driver is usable.
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& opt = {});
 bool cuda_available(std::string* why = nullptr);
+
+// Throws ConfigError naming the option when `kind` is not cpu, cuda or auto, or when `tf32`
+// is asked of the CPU backend. Commands call it before they touch any file.
+void check_backend_options(const std::string& kind, bool tf32);
+// The backend `kind` runs on: "cuda" or "cpu" ("auto": cuda when a usable GPU is present),
+// after check_backend_options.
+std::string resolve_backend(const std::string& kind, bool tf32);
 
 }  // namespace qrsweep

@@ -49,6 +49,7 @@ struct SlurmJobOptions {
   int signal_seconds = 120;        // USR1 to the batch shell this long before the time limit
   // `qrsweep sweep` options passed through to every shard (empty / 0 / nullopt: left out).
   std::string backend;
+  bool tf32 = false;  // --tf32 to every shard and to the merge's retraining
   int jobs = 0;
   int threads = 0;
   std::optional<int> trials;

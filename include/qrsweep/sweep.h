@@ -27,6 +27,7 @@ struct SweepOptions {
   int jobs = 0;                  // trials at once; 0: the CPU's cores (cpu), 1 (cuda)
   int threads = 0;               // BLAS threads per job; 0: cores / jobs (at least 1)
   int max_resident = 0;          // cuda: cap on trials resident at once (0: as many as fit)
+  bool tf32 = false;             // cuda: TF32 tensor cores (ignored when auto picks the CPU)
   bool quiet = false;            // only the final summary
   Shard shard;                   // {0, 1}: the whole plan, selection and test included
   // Test hook, called after each epoch row is committed; an exception it throws fails the
