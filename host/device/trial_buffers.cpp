@@ -35,7 +35,8 @@ bool TrialBuffers::has_dropout(const TrialConfig& cfg, int layers, int k) {
   return k < layers - 1 && cfg.dropout[k] && cfg.dropout_rate[k] > 0.0;
 }
 
-TrialBuffers::TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, int rows)
+TrialBuffers::TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, int rows,
+                           const Weights* init)
     : ex_(ex), cfg_(cfg) {
   cfg_.validate();  // before widths(): it indexes sizes[] by hidden_layers
   widths_ = cfg_.widths(dim, classes);
@@ -49,7 +50,7 @@ TrialBuffers::TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int cl
   ex_->zero(grads_.get(), total_ * sizeof(float));
   ex_->zero(ms_.get(), total_ * sizeof(float));
   ex_->zero(mom_.get(), total_ * sizeof(float));
-  set_weights(init_weights(cfg_, widths_.front(), widths_.back()));
+  set_weights(init ? *init : init_weights(cfg_, widths_.front(), widths_.back()));
   reserve_rows(rows);
 }
 

@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <string>
 
 #include "device/step_scope.h"
+#include "packed/host_parallel.h"
 #include "packed/memory_plan.h"
 #include "packed/resident_trial.h"
 #include "qrsweep/common.h"
@@ -108,6 +110,46 @@ class Scheduler {
     if (opt_.on_finish) opt_.on_finish(cfg, r, error);
   }
 
+  // Computes, on the host's cores, the initial weights and first permutations of the next
+  // queued trials that will fit (at most 2 per thread at a time, bounding the memory held),
+  // unless the next one's are ready. A trial whose config is invalid is left out: admission
+  // reports its error as before.
+  void prepare_admissions() {
+    if (next_ >= order_.size() || ahead_.count(order_[next_])) return;
+    std::vector<size_t> group;
+    size_t used = used_;
+    size_t resident = resident_.size();
+    const size_t most = 2 * static_cast<size_t>(threads_);
+    for (size_t j = next_, taken = 0; j < order_.size() && taken < most; ++j) {
+      if (opt_.max_resident > 0 && resident >= static_cast<size_t>(opt_.max_resident)) break;
+      size_t bytes = 0;
+      try {
+        bytes = resident_bytes(trials_[order_[j]], shape_);
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (bytes > budget_) continue;  // fails at admission without being allocated
+      if (used + bytes > budget_) break;
+      if (!ahead_.count(order_[j])) group.push_back(order_[j]);  // else ready from before
+      used += bytes;
+      ++resident;
+      ++taken;
+    }
+    std::vector<Ahead> made(group.size());
+    parallel_for(group.size(), threads_, [&](size_t q) {
+      const TrialConfig& cfg = trials_[group[q]];
+      try {
+        cfg.validate();
+        made[q].init = init_weights(cfg, shape_.dim, shape_.classes);
+        made[q].perm = ResidentTrial::permutation(cfg, 1, shape_.n_train);
+        made[q].ok = true;
+      } catch (const std::exception&) {  // admission computes it again and reports the error
+      }
+    });
+    for (size_t q = 0; q < group.size(); ++q)
+      if (made[q].ok) ahead_[group[q]] = std::move(made[q]);
+  }
+
   void admit() {
     while (next_ < order_.size() &&
            (opt_.max_resident == 0 || static_cast<int>(resident_.size()) < opt_.max_resident)) {
@@ -133,12 +175,16 @@ class Scheduler {
         continue;
       }
       if (used_ + bytes > budget_) return;  // wait until resident trials free memory
+      prepare_admissions();
       std::unique_ptr<ResidentTrial> t;
       try {
+        auto ready = ahead_.find(i);
+        const Ahead* a = ready != ahead_.end() ? &ready->second : nullptr;
         t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_x_.get(),
-                                            train_y_.get());
+                                            train_y_.get(), a ? &a->init : nullptr);
         t->order = i;
-        t->start_epoch(1);
+        t->start_epoch(1, a ? &a->perm : nullptr);
+        ahead_.erase(i);
       } catch (const std::exception& e) {
         t.reset();
         if (!resident_.empty() && !device_broken()) {
@@ -308,9 +354,27 @@ class Scheduler {
       r.reason = StopReason::kMaxEpochs;
       return true;
     }
-    t.start_epoch(t.epoch + 1);
-    t.epoch_started = now_s();
-    return false;
+    return false;  // the caller starts its next epoch
+  }
+
+  // Starts the next epoch of each of `going` (their permutations computed on the host's
+  // cores); a trial whose start fails is finished with the error and marked in `done`.
+  void start_next_epochs(const std::vector<size_t>& going, std::vector<bool>& done) {
+    std::vector<std::vector<uint32_t>> perms(going.size());
+    parallel_for(going.size(), threads_, [&](size_t q) {
+      const ResidentTrial& t = *resident_[going[q]];
+      perms[q] = ResidentTrial::permutation(t.config(), t.epoch + 1, shape_.n_train);
+    });
+    for (size_t q = 0; q < going.size(); ++q) {
+      ResidentTrial& t = *resident_[going[q]];
+      try {
+        t.start_epoch(t.epoch + 1, &perms[q]);
+        t.epoch_started = now_s();
+      } catch (const std::exception& e) {
+        finish(t.config(), t.result, e.what());
+        done[going[q]] = true;
+      }
+    }
   }
 
   void round() {
@@ -340,6 +404,7 @@ class Scheduler {
       return;
     }
     std::vector<bool> done(resident_.size(), false);
+    std::vector<size_t> going;  // slots of the trials that go on to another epoch
     for (size_t q = 0; q < ends.size(); ++q) {
       ResidentTrial* t = ends[q];
       const size_t slot = static_cast<size_t>(
@@ -350,12 +415,15 @@ class Scheduler {
         if (end_epoch(*t, train_stats[q], val_stats[q])) {
           finish(t->config(), t->result, "");
           done[slot] = true;
+        } else {
+          going.push_back(slot);
         }
       } catch (const std::exception& e) {
         finish(t->config(), t->result, e.what());
         done[slot] = true;
       }
     }
+    start_next_epochs(going, done);
     std::vector<std::unique_ptr<ResidentTrial>> keep;
     for (size_t q = 0; q < resident_.size(); ++q) {
       if (done[q])
@@ -375,6 +443,14 @@ class Scheduler {
   size_t budget_ = 0, used_ = 0;
   std::vector<size_t> order_;
   size_t next_ = 0;
+  // Host work done ahead for queued trials, by position in trials_ (prepare_admissions).
+  struct Ahead {
+    Weights init;
+    std::vector<uint32_t> perm;
+    bool ok = false;
+  };
+  std::map<size_t, Ahead> ahead_;
+  const int threads_ = host_threads();
   std::vector<std::unique_ptr<ResidentTrial>> resident_;  // after the data: freed first
   PackedStats stats_;
 };

@@ -14,13 +14,14 @@ int resident_rows(const TrialConfig& cfg, const PassShape& shape) {
 }
 
 ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape,
-                             size_t bytes, const uint8_t* train_x, const uint8_t* train_y)
+                             size_t bytes, const uint8_t* train_x, const uint8_t* train_y,
+                             const Weights* init)
     : stopper(cfg.patience),
       ex_(ex),
       cfg_(cfg),
       shape_(shape),
       bytes_(bytes),
-      net_(ex, cfg, shape.dim, shape.classes, resident_rows(cfg, shape)),
+      net_(ex, cfg, shape.dim, shape.classes, resident_rows(cfg, shape), init),
       train_x_(train_x),
       train_y_(train_y) {
   steps_per_epoch = (static_cast<int64_t>(shape.n_train) + cfg_.batch_size - 1) / cfg_.batch_size;
@@ -45,11 +46,20 @@ XentProblem ResidentTrial::xent(const Source& src, int rows, bool train, size_t 
                    (train ? train_correct_.get() : eval_correct_.get()) + slot);
 }
 
-void ResidentTrial::start_epoch(int e) {
+std::vector<uint32_t> ResidentTrial::permutation(const TrialConfig& cfg, int epoch, int n_train) {
+  return epoch_permutation(cfg.seed, static_cast<uint32_t>(cfg.index),
+                           static_cast<uint32_t>(epoch - 1), n_train);
+}
+
+void ResidentTrial::start_epoch(int e, const std::vector<uint32_t>* perm) {
   epoch = e;
   step_in_epoch = 0;
-  const std::vector<uint32_t> p = epoch_permutation(cfg_.seed, static_cast<uint32_t>(cfg_.index),
-                                                    static_cast<uint32_t>(e - 1), shape_.n_train);
+  std::vector<uint32_t> own;
+  if (!perm) own = permutation(cfg_, e, shape_.n_train);
+  const std::vector<uint32_t>& p = perm ? *perm : own;
+  if (static_cast<int>(p.size()) != shape_.n_train)
+    throw Error("epoch permutation of " + std::to_string(p.size()) + " rows for " +
+                std::to_string(shape_.n_train) + " training rows");
   if (!p.empty()) ex_->copy_to_device(perm_.get(), p.data(), p.size() * sizeof(uint32_t));
 }
 

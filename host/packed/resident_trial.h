@@ -24,11 +24,11 @@ int resident_rows(const TrialConfig& cfg, const PassShape& shape);
 
 class ResidentTrial {
  public:
-  // Allocates and initialises (glorot, SPEC 2) on `ex`; throws Error when the config is
-  // invalid or the executor cannot allocate.
+  // Allocates and initialises (glorot, SPEC 2; `init` when computed ahead) on `ex`; throws
+  // Error when the config is invalid or the executor cannot allocate.
   // `train_x` / `train_y`: the training set in executor memory, outliving the trial.
   ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape, size_t bytes,
-                const uint8_t* train_x, const uint8_t* train_y);
+                const uint8_t* train_x, const uint8_t* train_y, const Weights* init = nullptr);
   ~ResidentTrial();
   ResidentTrial(const ResidentTrial&) = delete;
   ResidentTrial& operator=(const ResidentTrial&) = delete;
@@ -44,8 +44,11 @@ class ResidentTrial {
   XentProblem xent(const Source& src, int rows, bool train, size_t slot) const;
 
   // ---- training state, driven by the scheduler ----
-  // Starts epoch `epoch` (1-based): its permutation, uploaded; the step cursor at 0.
-  void start_epoch(int epoch);
+  // Starts epoch `epoch` (1-based): its permutation (epoch_permutation, or `perm` when
+  // computed ahead), uploaded; the step cursor at 0.
+  void start_epoch(int epoch, const std::vector<uint32_t>* perm = nullptr);
+  // The permutation of epoch `epoch`, computed on the host (any thread).
+  static std::vector<uint32_t> permutation(const TrialConfig& cfg, int epoch, int n_train);
   Source batch_source(int64_t step_in_epoch) const;  // rows of batch `step_in_epoch`
   int batch_rows(int64_t step_in_epoch) const;
   PassStats read_train_epoch() const;  // sums the epoch's per-step slots, in step order

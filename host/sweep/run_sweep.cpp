@@ -1,7 +1,6 @@
 // run_sweep: the whole workflow of sweep.h in order. Open (or resume) the store, train
 // the pending trials, then select, retrain and test the best; stop cleanly on a signal.
 #include <fcntl.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <sstream>
-#include <thread>
 
+#include "core/cores.h"
 #include "qrsweep/common.h"
 #include "qrsweep/sweep.h"
 #include "sweep/host_info.h"
@@ -55,14 +54,6 @@ std::string resume_command(const SweepOptions& o) {
   if (o.max_resident > 0) s << " --max-resident " << o.max_resident;
   if (o.shard.count > 1) s << " --shard " << o.shard.index << "/" << o.shard.count;
   return s.str();
-}
-
-// The cores this process may use: the affinity mask (what Slurm's --cpus-per-task or a
-// cgroup grants), not the whole node.
-int default_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 double best_loss(const std::vector<TrialRecord>& trials) {
@@ -124,7 +115,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (!data) data = load_data(space.data);
   const int interrupted_before = store->reset_unfinished();
   const std::string kind = resolve_backend(o.backend, o.tf32);
-  const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? default_cores() : 1);
+  const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One BLAS thread per CPU session unless asked otherwise: OpenBLAS's results can
   // change in the last digits with its thread count, and a sweep's tables must not
