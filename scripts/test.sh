@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test with CTest
 # (GPU tests skip, visibly, where no GPU is present); then the CPU code's tests again
-# under ASan + UBSan.
+# under ASan + UBSan, and the threaded parts (the sweep's worker pool, the store queue,
+# the packed scheduler's host threads) under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -10,4 +11,9 @@ BUILD_DIR=build scripts/build.sh
 if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
   BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DQRSWEEP_SANITIZE=ON
   (cd build-asan && ctest --output-on-failure -j "$(nproc)" -L cpu -LE slow --timeout 1500)
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRSWEEP_TSAN=ON >/dev/null
+  cmake --build build-tsan -j "$(nproc)" --target test_sweep test_store_queue \
+    test_host_parallel test_packed_sweep test_packed_invariance test_packed_faults
+  (cd build-tsan && ctest --output-on-failure -j "$(nproc)" --timeout 1500 \
+    -R '^(Sweep|StoreQueue|HostParallel|PackedSweep|PackedInvariance|PackedFaults)\.')
 fi
