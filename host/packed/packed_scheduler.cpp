@@ -194,6 +194,7 @@ class Scheduler {
           return;
         }
         ++next_;
+        ahead_.erase(i);
         TrialResult r;
         finish(cfg, r, std::string("could not be placed on the device: ") + e.what());
         if (device_broken()) throw Error(std::string("the device stopped working: ") + e.what());
