@@ -69,6 +69,17 @@ TEST(PackedSweep, StoresWhatThePoolStores) {
   ASSERT_FALSE(b.fatal);
   EXPECT_EQ(a.finished, 6);
   EXPECT_EQ(b.finished, 6);
+  ASSERT_TRUE(a.packed) << "the packed path reports its counters";
+  EXPECT_FALSE(b.packed);
+  EXPECT_EQ(a.packed->peak_resident, 6);
+  EXPECT_GT(a.packed->rounds, 0);
+  EXPECT_EQ(sweep_detail::describe_packed(*a.packed).rfind("packed scheduler: ", 0), 0u);
+  PackedStats graphs;
+  graphs.steps = 200;
+  graphs.graph_replays = 150;
+  graphs.graph_captures = 3;
+  EXPECT_NE(sweep_detail::describe_packed(graphs).find("(75% replayed from 3 CUDA Graphs)"),
+            std::string::npos);
   const auto ta = packed->trials(), tb = pooled->trials();
   ASSERT_EQ(ta.size(), tb.size());
   for (size_t i = 0; i < ta.size(); ++i) {

@@ -157,6 +157,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     sweep_detail::PoolResult pr = packed ? sweep_detail::run_packed_trials(pending, ctx)
                                          : sweep_detail::run_trials(pending, ctx);
     out.trials_run = pr.finished;
+    if (pr.packed) progress.message("qrsweep sweep: " + sweep_detail::describe_packed(*pr.packed));
     progress.close();
     if (pr.fatal) {
       const std::string kept = "\nevery trial finished so far is kept in " + path +

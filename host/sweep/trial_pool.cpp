@@ -136,6 +136,18 @@ class Pool {
 
 }  // namespace
 
+std::string describe_packed(const PackedStats& s) {
+  std::string line = "packed scheduler: " + std::to_string(s.rounds) + " rounds, at most " +
+                     std::to_string(s.peak_resident) + " trials resident, " +
+                     std::to_string(s.launches) + " grouped launches in " +
+                     std::to_string(s.steps) + " steps";
+  if (s.steps > 0 && s.graph_replays > 0) {
+    line += " (" + std::to_string(100 * s.graph_replays / s.steps) + "% replayed from " +
+            std::to_string(s.graph_captures) + " CUDA Graphs)";
+  }
+  return line;
+}
+
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
   return Pool(pending, ctx).run();
 }
@@ -199,7 +211,7 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     ++res.finished;
   };
   try {
-    ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
+    res.packed = ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
   } catch (...) {
     // The device stopped working (or a callback failed outside any trial): what is
     // stored stays; the unfinished trials are restarted on resume.

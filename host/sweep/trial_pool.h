@@ -4,6 +4,8 @@
 #pragma once
 #include <exception>
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "qrsweep/backend.h"
@@ -28,7 +30,11 @@ struct PoolResult {
   int requeued = 0;  // trials stopped by a signal and put back in the queue
   // The first store failure (disk full, I/O error): it stopped every worker.
   std::exception_ptr fatal;
+  std::optional<PackedStats> packed;  // the packed path's counters, when it ran to its end
 };
+
+// One line about a packed run for the sweep's log: rounds, peak residency, graph replays.
+std::string describe_packed(const PackedStats& s);
 
 // Trains `pending` (in order, `jobs` at a time) until all are finished, a stop is
 // requested, or the store fails. An exception inside a trial marks that trial failed and
