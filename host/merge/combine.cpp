@@ -9,19 +9,11 @@
 #include "qrsweep/common.h"
 #include "qrsweep/merge.h"
 #include "qrsweep/sampler.h"
+#include "qrsweep/sweep.h"
 
 namespace qrsweep {
 
 namespace {
-
-bool same_config(const TrialConfig& a, const TrialConfig& b) {
-  return a.index == b.index && a.seed == b.seed && a.structure == b.structure &&
-         a.hidden_layers == b.hidden_layers && a.activation == b.activation &&
-         a.allow_dropout == b.allow_dropout && a.allow_momentum == b.allow_momentum &&
-         a.sizes == b.sizes && a.dropout == b.dropout && a.dropout_rate == b.dropout_rate &&
-         a.learning_rate == b.learning_rate && a.momentum == b.momentum &&
-         a.batch_size == b.batch_size && a.max_epochs == b.max_epochs && a.patience == b.patience;
-}
 
 bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
@@ -72,14 +64,6 @@ std::string joined_set(const std::vector<std::string>& values) {
   return s;
 }
 
-SearchSpace parse_stored_space(const StoreContents& s) {
-  try {
-    return parse_space_text(s.sweep.identity.space_toml, s.path + " (its stored space)");
-  } catch (const ConfigError& e) {
-    throw DataError(s.path + " holds a space this qrsweep cannot read: " + e.what());
-  }
-}
-
 // The merged sweep row: the space's identity as shard 0/1, where and when its parts ran.
 SweepRecord merged_sweep_row(const SearchSpace& space, const std::vector<StoreContents>& stores) {
   SweepRecord r;
@@ -87,11 +71,13 @@ SweepRecord merged_sweep_row(const SearchSpace& space, const std::vector<StoreCo
   r.seed = space.seed;
   r.trials = space.trials;
   r.program_version = QRSWEEP_VERSION;
+  r.plan_version = kPlanFormatVersion;  // combine_stores checked every row against it
   std::vector<std::string> hosts, machines, backends, devices;
   double shard_seconds = 0;
   double whole_seconds = 0;
   for (const StoreContents& s : stores) {
     const SweepRecord& w = s.sweep;
+    if (!r.data) r.data = w.data;  // every store that records one records the same
     hosts.push_back(w.host);
     machines.push_back(w.machine);
     backends.push_back(w.backend);
@@ -120,19 +106,29 @@ CombinedSweep combine_stores(const std::vector<StoreContents>& stores) {
   if (stores.empty()) throw ConfigError("merge: no stores to merge");
   const StoreContents& first = stores.front();
   CombinedSweep c;
-  c.space = parse_stored_space(first);
+  c.space = stored_space(first.path, first.sweep);
+  // Each store against the first, and against the first that records its data (the
+  // first may be a merge of stores that recorded none).
+  const StoreContents* with_data = nullptr;
   for (const StoreContents& s : stores) {
-    if (s.sweep.identity.space_toml == first.sweep.identity.space_toml) continue;
-    const std::vector<std::string> diffs = diff_spaces(c.space, parse_stored_space(s));
+    std::vector<std::string> diffs = sweep_differences(first.path, first.sweep, s.path, s.sweep);
+    const StoreContents* other = &first;
+    if (diffs.empty() && with_data && s.sweep.data) {
+      diffs = sweep_differences(with_data->path, with_data->sweep, s.path, s.sweep);
+      other = with_data;
+    }
+    if (!with_data && s.sweep.data) with_data = &s;
     if (diffs.empty()) continue;
     std::ostringstream m;
-    m << s.path << " belongs to another sweep than " << first.path << "; what differs ("
-      << first.path << " -> " << s.path << "):";
+    m << s.path << " belongs to another sweep than " << other->path << "; what differs ("
+      << other->path << " -> " << s.path << "):";
     for (const std::string& d : diffs) m << "\n  " << d;
-    m << "\nmerge only the stores of one sweep (same space, seed and trial count)";
+    m << "\nmerge only the stores of one sweep (same space, seed, trial count and data)";
     throw ConfigError(m.str());
   }
   c.plan = make_plan(c.space);
+  for (const StoreContents& s : stores)
+    check_plan_rows(s.path, s.sweep, s.trials, c.plan, /*every_row=*/false);
   c.sweep = merged_sweep_row(c.space, stores);
 
   // A whole-plan store (an earlier merge) holds a row for every trial whether it ran or
@@ -145,12 +141,6 @@ CombinedSweep combine_stores(const std::vector<StoreContents>& stores) {
     const bool places_trials = !any_shard || s.sweep.identity.shard_count > 1;
     for (const TrialRecord& t : s.trials) {
       const int i = t.config.index;
-      if (i < 0 || i >= static_cast<int>(c.plan.size()) || !same_config(t.config, c.plan[i]))
-        throw Error(s.path + ": trial " + std::to_string(i) +
-                    " differs from this qrsweep's "
-                    "plan for the same space; the sampler changed since the sweep began "
-                    "(stored by qrsweep " +
-                    s.sweep.program_version + "): merge with that version");
       if (places_trials) present.insert(i);
       if (!is_finished(t.status)) continue;
       auto it = c.finished.find(i);

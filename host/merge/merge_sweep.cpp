@@ -117,6 +117,9 @@ MergeResult merge_sweep(const MergeOptions& o) {
         format_double(best->min_val_loss) + "); retraining it on every training row for " +
         std::to_string(best->max_val_accuracy_epoch) + " epochs, then testing");
     DataSplits data = load_data(c.space.data);
+    // The test must be on the data the trials ran on: the files may have changed since.
+    const std::string recorded = check_sweep_data(*Store::open(r.store), data_identity(data));
+    if (!recorded.empty()) say(recorded);
     const std::string kind = resolve_backend(o.backend, o.tf32);
     BackendOptions bo;
     bo.threads = o.threads > 0 ? o.threads : 1;  // as the sweep's own retraining

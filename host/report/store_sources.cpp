@@ -8,6 +8,7 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/store.h"
+#include "qrsweep/sweep.h"
 
 namespace qrsweep::report {
 namespace {
@@ -16,31 +17,25 @@ namespace fs = std::filesystem;
 
 struct ShardFile {
   std::string path;
-  SweepIdentity identity;
+  SweepRecord sweep;
 };
 
 std::string file_name(const std::string& path) { return fs::path(path).filename().string(); }
 
+// The shard stores under DIR/shards, by store.h's one rule (shard_store_files): a file
+// named as a shard store that cannot be read stops the report as it stops a merge.
 std::vector<ShardFile> shard_files(const std::string& dir) {
   std::vector<ShardFile> out;
-  std::error_code ec;
   const std::string shards = fs::path(shard_store_path(dir, 0, 2)).parent_path().string();
-  if (!fs::is_directory(shards, ec)) return out;
-  for (const auto& entry : fs::directory_iterator(shards, ec)) {
-    if (!entry.is_regular_file(ec)) continue;
-    const std::string path = entry.path().string();
-    try {
-      if (!Store::exists(path)) continue;
-      SweepIdentity id = Store::open(path, /*read_only=*/true)->sweep().identity;
-      // Only a file whose name is the one store.h gives its own shard counts as a shard.
-      if (file_name(shard_store_path(dir, id.shard_index, id.shard_count)) == file_name(path))
-        out.push_back({path, id});
-    } catch (const Error&) {
-      continue;  // not a store of ours (or a newer one): leave it alone
-    }
+  for (const std::string& path : shard_store_files(shards)) {
+    SweepRecord sweep = Store::open(path, /*read_only=*/true)->sweep();
+    const SweepIdentity& id = sweep.identity;
+    // Only a file whose name is the one store.h gives its own shard counts as a shard.
+    if (file_name(shard_store_path(dir, id.shard_index, id.shard_count)) == file_name(path))
+      out.push_back({path, std::move(sweep)});
   }
   std::sort(out.begin(), out.end(), [](const ShardFile& a, const ShardFile& b) {
-    return a.identity.shard_index < b.identity.shard_index;
+    return a.sweep.identity.shard_index < b.sweep.identity.shard_index;
   });
   return out;
 }
@@ -80,13 +75,22 @@ StoreSources find_store_sources(const std::string& target) {
   if (shards.empty())
     throw Error("no qrsweep store in " + target + " (looked for " + store_path(target) + " and " +
                 shard_store_path(target, 0, 2) + "-style shard stores)");
-  const SweepIdentity& first = shards.front().identity;
+  const ShardFile& head = shards.front();
+  const SweepIdentity& first = head.sweep.identity;
   std::map<int, std::string> by_index;
   for (const ShardFile& s : shards) {
-    if (s.identity.space_toml != first.space_toml || s.identity.shard_count != first.shard_count)
-      throw Error(s.path + " belongs to another sweep than " + shards.front().path +
-                  " (different space or shard count): report on one of them by its path");
-    by_index[s.identity.shard_index] = s.path;
+    // The merge's rule (sweep_differences), so report and merge refuse the same shards.
+    std::vector<std::string> diffs = sweep_differences(head.path, head.sweep, s.path, s.sweep);
+    if (s.sweep.identity.shard_count != first.shard_count)
+      diffs.push_back("shard count: " + std::to_string(first.shard_count) + " -> " +
+                      std::to_string(s.sweep.identity.shard_count));
+    if (!diffs.empty()) {
+      std::string m = s.path + " belongs to another sweep than " + head.path + "; what differs (" +
+                      head.path + " -> " + s.path + "):";
+      for (const std::string& d : diffs) m += "\n  " + d;
+      throw ConfigError(m + "\nreport on one of them by its path");
+    }
+    by_index[s.sweep.identity.shard_index] = s.path;
   }
   std::vector<int> missing;
   for (int i = 0; i < first.shard_count; ++i)

@@ -16,8 +16,9 @@ struct StoreSources {
 // when it holds a store (the stores under shards/ are then not read, and a note says so);
 // otherwise every file under shards/ named shard_store_path(dir, i, n) for the shard
 // (i, n) its own sweep table records is read, and shards without a store are named in a
-// note. Throws Error when nothing there is a qrsweep store, or when the shard stores
-// belong to different sweeps.
+// note. Throws Error when nothing there is a qrsweep store, DataError when a shard store
+// cannot be read (as a merge does), ConfigError when the shard stores belong to different
+// sweeps (sweep_differences, as a merge).
 StoreSources find_store_sources(const std::string& target);
 
 }  // namespace qrsweep::report

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "qrsweep/common.h"
+#include "qrsweep/sweep.h"
 #include "report/store_sources.h"
 #include "report/trial_times.h"
 
@@ -36,7 +37,7 @@ SweepData load_sweep_data(const std::string& target) {
       if (r.status != TrialStatus::kQueued) epochs[r.config.index] = store->epochs(r.config.index);
     if (auto t = store->test(); t && !data.test) data.test = t;
     if (data.stores.empty()) {
-      data.space = parse_space_text(run.sweep.identity.space_toml, path + " (sweep.space_toml)");
+      data.space = stored_space(path, run.sweep);
       data.planned_trials = run.sweep.trials;
     }
     for (TrialRecord& r : rows) {

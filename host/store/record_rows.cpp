@@ -2,6 +2,7 @@
 #include "store/record_rows.h"
 
 #include "qrsweep/common.h"
+#include "store/identity_rows.h"
 
 namespace qrsweep::store_detail {
 
@@ -25,6 +26,7 @@ SweepRecord read_sweep_row(Db& db, const std::string& path) {
   r.created_at = s.text(10);
   r.updated_at = s.text(11);
   r.wall_seconds = s.real(12);
+  read_identity_row(db, path, r);
   return r;
 }
 

@@ -96,11 +96,36 @@ CREATE TABLE best (
 );
 )sql";
 
+// Version 2: what the trials were drawn by and run on (identity_rows.h). The data columns
+// are NULL where unknown: a merge of version-1 stores.
+const char* const kIdentitySchema = R"sql(
+CREATE TABLE sweep_identity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  plan_version INTEGER NOT NULL,
+  train_rows INTEGER,
+  test_rows INTEGER,
+  features INTEGER,
+  classes INTEGER,
+  data_hash TEXT
+);
+)sql";
+
 }  // namespace
 
 void create_schema(Db& db) {
   db.exec(kSchema);
+  upgrade_schema(db);
+}
+
+void upgrade_schema(Db& db) {
+  db.exec(kIdentitySchema);
   db.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+}
+
+bool has_table(Db& db, const char* name) {
+  Statement s(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, std::string(name));
+  return s.step() && s.integer(0) == 1;
 }
 
 FileKind inspect(Db& db, int* version) {
@@ -119,11 +144,9 @@ FileKind inspect(Db& db, int* version) {
                     " is an SQLite database but not a qrsweep store (no schema "
                     "version); move it away or choose another --out directory");
   }
-  for (const char* t : {"sweep", "trials", "epochs", "best"}) {
-    Statement s(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
-    s.bind(1, std::string(t));
-    if (!s.step() || s.integer(0) != 1)
-      throw DataError(db.path() + " is damaged: table '" + t + "' is missing");
+  for (const char* t : {"sweep", "trials", "epochs", "best", "sweep_identity"}) {
+    if (std::string(t) == "sweep_identity" && v < 2) continue;
+    if (!has_table(db, t)) throw DataError(db.path() + " is damaged: table '" + t + "' is missing");
   }
   if (db.scalar("SELECT count(*) FROM sweep") != 1)
     throw DataError(db.path() + " is damaged: its sweep table has no row");

@@ -11,6 +11,11 @@ constexpr int kTrialColumnCount = 43;
 
 // Creates every table and sets PRAGMA user_version; call inside a transaction.
 void create_schema(Db& db);
+// Adds what version 2 added to a version-1 store (the sweep_identity table) and sets
+// PRAGMA user_version; call inside a transaction.
+void upgrade_schema(Db& db);
+// Whether the database holds a table of that name.
+bool has_table(Db& db, const char* name);
 
 // What an opened file holds, before anything is written to it.
 enum class FileKind { kEmpty, kStore };

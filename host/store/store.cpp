@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "qrsweep/common.h"
+#include "store/identity_rows.h"
 #include "store/read_snapshot.h"
 #include "store/record_rows.h"
 #include "store/schema.h"
@@ -157,6 +158,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, const SweepRecord&
       .bind(12, sweep.updated_at.empty() ? now : sweep.updated_at)
       .bind(13, sweep.wall_seconds);
   s.run();
+  store_detail::write_identity_row(db, sweep);
   Statement ins(db, insert_trial_sql());
   for (const TrialConfig& c : plan) {
     TrialRecord r;
@@ -269,6 +271,19 @@ void Store::record_run(const std::string& host, const std::string& machine,
   s.bind(1, host).bind(2, machine).bind(3, backend).bind(4, device);
   s.bind(5, std::string(QRSWEEP_VERSION)).bind(6, utc_now());
   s.run();
+}
+
+void Store::record_identity(int plan_version, const DataIdentity& data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Db& db = impl_->writer();
+  Transaction tx(db);
+  if (schema_version_ < 2) store_detail::upgrade_schema(db);
+  SweepRecord r;
+  r.plan_version = plan_version;
+  r.data = data;
+  store_detail::write_identity_row(db, r);
+  tx.commit();
+  schema_version_ = kStoreSchemaVersion;
 }
 
 void Store::add_wall_seconds(double seconds) {

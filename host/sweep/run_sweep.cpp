@@ -87,8 +87,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   // The data before the first write: a missing dataset leaves no store behind, or the
   // existing one as it was.
   std::optional<DataSplits> data;
-  if (!Store::exists(path)) data = load_data(space.data);
-  std::unique_ptr<Store> store = open_sweep_store(path, space, shard, plan);
+  std::optional<DataIdentity> identity;
+  if (!Store::exists(path)) {
+    data = load_data(space.data);
+    identity = data_identity(*data);
+  }
+  std::unique_ptr<Store> store = open_sweep_store(path, space, shard, plan, identity);
 
   std::vector<TrialRecord> trials = store->trials();
   std::vector<TrialConfig> pending;
@@ -112,7 +116,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     return out;
   }
 
-  if (!data) data = load_data(space.data);
+  if (!data) {
+    // A resume: the data at the same path may have changed since the sweep began.
+    data = load_data(space.data);
+    const std::string recorded = check_sweep_data(*store, data_identity(*data));
+    if (!recorded.empty()) progress.message("qrsweep sweep: " + recorded);
+  }
   const int interrupted_before = store->reset_unfinished();
   const std::string kind = resolve_backend(o.backend, o.tf32);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);

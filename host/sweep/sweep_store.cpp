@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "qrsweep/common.h"
+#include "qrsweep/sampler.h"
 #include "qrsweep/sweep.h"
 
 namespace qrsweep {
@@ -15,15 +16,6 @@ namespace fs = std::filesystem;
 std::string absolute_path(const std::string& p) {
   if (p.empty()) return p;
   return fs::absolute(fs::path(p)).lexically_normal().string();
-}
-
-bool same_config(const TrialConfig& a, const TrialConfig& b) {
-  return a.index == b.index && a.seed == b.seed && a.structure == b.structure &&
-         a.hidden_layers == b.hidden_layers && a.activation == b.activation &&
-         a.allow_dropout == b.allow_dropout && a.allow_momentum == b.allow_momentum &&
-         a.sizes == b.sizes && a.dropout == b.dropout && a.dropout_rate == b.dropout_rate &&
-         a.learning_rate == b.learning_rate && a.momentum == b.momentum &&
-         a.batch_size == b.batch_size && a.max_epochs == b.max_epochs && a.patience == b.patience;
 }
 
 std::string directory_of(const std::string& store_file) {
@@ -47,7 +39,8 @@ SearchSpace resolve_space(const SweepOptions& o) {
 }
 
 std::unique_ptr<Store> open_sweep_store(const std::string& path, const SearchSpace& space,
-                                        const Shard& shard, const std::vector<TrialConfig>& plan) {
+                                        const Shard& shard, const std::vector<TrialConfig>& plan,
+                                        const std::optional<DataIdentity>& data) {
   const std::string space_toml = to_toml(space);
   if (!Store::exists(path)) {
     std::error_code ec;
@@ -58,20 +51,15 @@ std::unique_ptr<Store> open_sweep_store(const std::string& path, const SearchSpa
     rec.seed = space.seed;
     rec.trials = space.trials;
     rec.program_version = QRSWEEP_VERSION;
+    rec.plan_version = kPlanFormatVersion;
+    rec.data = data;
     return Store::create(path, rec, plan);
   }
   auto store = Store::open(path);
   const SweepRecord stored = store->sweep();
   const std::string dir = directory_of(path);
   if (stored.identity.space_toml != space_toml) {
-    SearchSpace old;
-    try {
-      old = parse_space_text(stored.identity.space_toml, path + " (its stored space)");
-    } catch (const ConfigError& e) {
-      throw ConfigError(dir + " holds a sweep whose space this qrsweep cannot read (" + e.what() +
-                        "); use another --out directory");
-    }
-    const std::vector<std::string> diffs = diff_spaces(old, space);
+    const std::vector<std::string> diffs = diff_spaces(stored_space(path, stored), space);
     if (!diffs.empty()) {
       std::ostringstream m;
       m << dir << " holds another sweep; what differs (stored -> given):";
@@ -85,18 +73,8 @@ std::unique_ptr<Store> open_sweep_store(const std::string& path, const SearchSpa
     throw ConfigError(path + " holds shard " + std::to_string(stored.identity.shard_index) + "/" +
                       std::to_string(stored.identity.shard_count) + ", not shard " +
                       std::to_string(shard.index) + "/" + std::to_string(shard.count));
-  const std::vector<TrialRecord> rows = store->trials();
-  size_t first = 0;
-  while (first < plan.size() && first < rows.size() && same_config(rows[first].config, plan[first]))
-    ++first;
-  if (first != plan.size() || rows.size() != plan.size())
-    throw Error(path +
-                ": the stored trials differ from this qrsweep's plan for the same "
-                "space" +
-                (first < plan.size() ? " (first at plan row " + std::to_string(first) + ")"
-                                     : std::string()) +
-                "; the sampler changed since the sweep began (stored by qrsweep " +
-                stored.program_version + "): finish it with that version or start anew");
+  check_plan_rows(path, stored, store->trials(), plan, /*every_row=*/true);
+  if (data) check_sweep_data(*store, *data);
   return store;
 }
 

@@ -60,4 +60,21 @@ struct DataSource {
 extern const char* const kDefaultFashionMnistDir;
 DataSplits load_data(const DataSource& src);  // throws DataError with install hints
 
+// What a sweep ran on, as loaded: the sizes and one 64-bit content hash (XXH64, chained
+// over the training images, training labels, test images and test labels). The store
+// records it so that a resume or a merge on other data is refused (docs/sweep.md).
+struct DataIdentity {
+  int64_t train_rows = 0;
+  int64_t test_rows = 0;
+  int features = 0;
+  int classes = 0;
+  uint64_t content_hash = 0;
+};
+DataIdentity data_identity(const DataSplits& data);
+// "training rows: 60000 -> 59000", ... (stored -> now), one line per field that differs;
+// empty when the identities are equal.
+std::vector<std::string> data_differences(const DataIdentity& stored, const DataIdentity& now);
+// The content hash as the store writes it: 16 lowercase hex digits.
+std::string content_hash_hex(uint64_t hash);
+
 }  // namespace qrsweep

@@ -29,6 +29,13 @@ int round_half_even(double x);
 std::array<int, kMaxHiddenLayers> layer_sizes(Structure structure, int hidden_layers,
                                               const std::array<double, kMaxHiddenLayers>& seeds);
 
+// The plan format: which trials make_plan draws for a given space. Any change to the drawn
+// plan (the sequences, the scramble, the order of draws, the rounding) is a deliberate
+// change that bumps this number and the known answers in tests/test_plan_known_answers.cpp;
+// a store records it and a resume or merge of another format's plan is refused
+// (docs/space.md).
+constexpr int kPlanFormatVersion = 1;
+
 // The whole plan, trials rows in index order. Validates the space first (ConfigError).
 std::vector<TrialConfig> make_plan(const SearchSpace& space);
 

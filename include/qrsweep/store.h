@@ -9,14 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "qrsweep/dataset.h"
 #include "qrsweep/trainer.h"
 #include "qrsweep/trial.h"
 
 namespace qrsweep {
 
 // PRAGMA user_version of the stores this build writes. A store with a higher version is
-// refused and never modified.
-constexpr int kStoreSchemaVersion = 1;
+// refused and never modified. Version 2 added the sweep_identity table (the plan format
+// and the data's identity); version 1 stores are read as they are, and a resume records
+// what they lack (docs/sweep.md).
+constexpr int kStoreSchemaVersion = 2;
 
 enum class TrialStatus { kQueued, kRunning, kDone, kDiverged, kFailed };
 const char* trial_status_name(TrialStatus s);             // "queued", "running", ...
@@ -28,6 +31,11 @@ bool is_finished(TrialStatus s);
 std::string store_path(const std::string& dir);  // DIR/store.sqlite
 std::string shard_store_path(const std::string& dir, int shard_index, int shard_count);
 //                                                   DIR/shards/shard-<i>-of-<n>.sqlite
+// The files in `folder` named as shard_store_path names shard stores, by shard count then
+// index; empty ones (a shard whose store creation never committed) are left out. Merge
+// and report take every file listed for a shard store: one they cannot read stops them
+// (DataError, exit 3), it is never passed over as missing.
+std::vector<std::string> shard_store_files(const std::string& folder);
 
 // What makes two stores parts of the same sweep: the resolved space (to_toml: it holds
 // the trial count, the seed and the data source) and the plan's shard.
@@ -50,6 +58,11 @@ struct SweepRecord {
   std::string created_at;  // ISO 8601 UTC with milliseconds: 2024-05-06T07:08:09.123Z
   std::string updated_at;
   double wall_seconds = 0;  // summed over every run of the sweep
+  // The plan format (sampler.h's kPlanFormatVersion) that drew the trials rows, and the
+  // data the trials ran on; 0 and nullopt where not recorded (a store written before
+  // qrsweep recorded them, or a merge of such stores).
+  int plan_version = 0;
+  std::optional<DataIdentity> data;
 };
 
 struct TrialRecord {
@@ -122,6 +135,9 @@ class Store {
   // Records this run's host, machine, backend and device; bumps updated_at.
   void record_run(const std::string& host, const std::string& machine, const std::string& backend,
                   const std::string& device);
+  // Records the plan format and the data's identity, upgrading a version-1 store to the
+  // current schema (one transaction).
+  void record_identity(int plan_version, const DataIdentity& data);
   // Adds to the sweep's wall_seconds and bumps updated_at.
   void add_wall_seconds(double seconds);
   void mark_running(int trial, const std::string& backend);

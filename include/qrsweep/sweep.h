@@ -56,10 +56,41 @@ SweepOutcome run_sweep(const SweepOptions& options);
 SearchSpace resolve_space(const SweepOptions& options);
 
 // Opens the store at `path` for `space` (creating it with every plan row queued when it
-// does not exist). Refuses, with ConfigError naming each differing key, a store of
-// another sweep or shard; refuses a store whose rows differ from `plan` (another sampler).
+// does not exist, recording `data` and the plan format). Refuses, with ConfigError naming
+// each differing key, a store of another sweep or shard; refuses a store whose rows
+// differ from `plan` (check_plan_rows). With `data`, an existing store is checked against
+// it too (check_sweep_data).
 std::unique_ptr<Store> open_sweep_store(const std::string& path, const SearchSpace& space,
-                                        const Shard& shard, const std::vector<TrialConfig>& plan);
+                                        const Shard& shard, const std::vector<TrialConfig>& plan,
+                                        const std::optional<DataIdentity>& data = std::nullopt);
+
+// ---- what makes stores parts of one sweep (sweep_identity.cpp) -------------------
+
+// The space a store records, parsed. DataError naming the store when this qrsweep cannot
+// read it: qrsweep wrote it, so it is damaged.
+SearchSpace stored_space(const std::string& path, const SweepRecord& sweep);
+
+// What differs between the sweeps of two stores (a's value -> b's): each space key
+// (diff_spaces: trial count, seed, data source, ...), then each field of the data's
+// identity where both record one. Empty when they hold the same sweep.
+std::vector<std::string> sweep_differences(const std::string& a_path, const SweepRecord& a,
+                                           const std::string& b_path, const SweepRecord& b);
+
+// Checks the trials rows of the store at `path` against this qrsweep's `plan` (rows of
+// any shard; with `every_row`, each plan row must be there too). A row that differs
+// throws ConfigError when the store records another plan format than kPlanFormatVersion
+// (another qrsweep drew it: resume or merge with that one), DataError otherwise (the rows
+// were changed outside qrsweep). A store that records no format (schema version 1) was
+// drawn by format 1.
+void check_plan_rows(const std::string& path, const SweepRecord& sweep,
+                     const std::vector<TrialRecord>& rows, const std::vector<TrialConfig>& plan,
+                     bool every_row);
+
+// Before a resume trains or tests anything: the data just loaded must be what the store
+// records (ConfigError naming the store and each difference, stored -> now). A store that
+// records none (written before qrsweep recorded it) gets `loaded` and the plan format
+// recorded now; the returned line says so ("" otherwise).
+std::string check_sweep_data(Store& store, const DataIdentity& loaded);
 
 // The best trial (SPEC 1.6): the lowest finite Min val loss among done trials; ties go to
 // the lower index; diverged and failed trials never win. nullopt when none qualifies.

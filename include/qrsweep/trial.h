@@ -53,4 +53,7 @@ struct TrialConfig {
   void validate() const;
 };
 
+// Every field equal: the same row of the same plan (a store's row against the sampler's).
+bool same_config(const TrialConfig& a, const TrialConfig& b);
+
 }  // namespace qrsweep
