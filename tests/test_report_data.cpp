@@ -177,7 +177,25 @@ TEST_F(ReportData, AMergedStoreWinsOverTheShardsBesideIt) {
 TEST_F(ReportData, ShardsOfDifferentSweepsAreRefused) {
   test::create_fixture_store(shard_store_path(dir_.path(), 0, 2), test::fixture_space(4, 1), 0, 2);
   test::create_fixture_store(shard_store_path(dir_.path(), 1, 2), test::fixture_space(4, 2), 1, 2);
-  EXPECT_THROW(report::load_sweep_data(dir_.path()), Error);
+  // A ConfigError (exit 2) naming what differs, as a merge of the same shards.
+  try {
+    report::load_sweep_data(dir_.path());
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("seed: 1 -> 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ReportData, ADamagedShardStoreIsAnErrorNotAMissingShard) {
+  test::create_fixture_store(shard_store_path(dir_.path(), 0, 2), test::fixture_space(4), 0, 2);
+  const std::string damaged = shard_store_path(dir_.path(), 1, 2);
+  test::write_file(damaged, std::string(8192, '\x5a'));
+  try {
+    report::load_sweep_data(dir_.path());
+    FAIL() << "expected a DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(damaged), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ReportData, NoStoreIsAnErrorNamingWhereItLooked) {
