@@ -139,6 +139,36 @@ TEST(Dropout, KeepsUnitsAtTheConfiguredRateAndScales) {
   EXPECT_NE(f, f2);
 }
 
+TEST(Dropout, InvertedScalingKeepsTheExpectedActivation) {
+  // Why the kept units are scaled: E[h] = (1 - rate) * y * scale must equal y, so the
+  // scale is 1 / (1 - rate). Checked as that expectation over many units with varied
+  // activations, and on every kept unit against 1 / (1 - rate) computed here in double.
+  const size_t n = 200000;
+  std::vector<double> y = random_vec(n, 11, 1.0);
+  for (double& v : y) v = 0.5 + std::abs(v);  // positive, varied
+  double sum_y = 0;
+  for (double v : y) sum_y += v;
+  for (const float rate : {0.1f, 0.5f, 0.65f}) {
+    SCOPED_TRACE("rate " + std::to_string(rate));
+    std::vector<double> f(n), h(n);
+    dropout_forward(y.data(), n, rate, 3, 7, 1, 11, f.data(), h.data());
+    const double scale = 1.0 / (1.0 - static_cast<double>(rate));
+    double sum_h = 0;
+    for (size_t e = 0; e < n; ++e) {
+      sum_h += h[e];
+      if (h[e] != 0.0) {
+        ASSERT_NEAR(h[e] / y[e], scale, 1e-6 * scale) << "unit " << e;
+      }
+    }
+    // sum(h) / sum(y) has mean 1 and a standard error of sqrt(rate / (1 - rate) / n)
+    // times sqrt(E[y^2]) / E[y] (1.04 for y uniform in [0.5, 1.5]): five of those.
+    EXPECT_NEAR(sum_h / sum_y, 1.0, 5 * 1.05 * std::sqrt(rate / (1 - rate) / n));
+  }
+  EXPECT_EQ(dropout_factor(0.5f, 0.75f), 2.0f);
+  EXPECT_EQ(dropout_factor(0.5f, 0.25f), 0.0f);
+  EXPECT_EQ(dropout_factor(0.0f, 0.0f), 1.0f);
+}
+
 TEST(Dropout, BlockwiseMaskEqualsThePerElementDefinition) {
   // The CPU draws one Philox block per four elements; the kernels may draw per element:
   // both must give dropout_u's mask, also for counts that are not a multiple of four.
