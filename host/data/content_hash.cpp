@@ -41,18 +41,18 @@ uint64_t merge(uint64_t acc, uint64_t v) {
 
 uint64_t xxh64(const void* bytes, size_t size, uint64_t seed) {
   const unsigned char* p = static_cast<const unsigned char*>(bytes);
-  const unsigned char* const end = p + size;
+  size_t left = size;  // counted, so no pointer is formed past the end
   uint64_t h;
-  if (size >= 32) {
+  if (left >= 32) {
     uint64_t v1 = seed + kP1 + kP2, v2 = seed + kP2, v3 = seed, v4 = seed - kP1;
-    const unsigned char* const last_stripe = end - 32;
     do {
       v1 = round(v1, read64(p));
       v2 = round(v2, read64(p + 8));
       v3 = round(v3, read64(p + 16));
       v4 = round(v4, read64(p + 24));
       p += 32;
-    } while (p <= last_stripe);
+      left -= 32;
+    } while (left >= 32);
     h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
     h = merge(h, v1);
     h = merge(h, v2);
@@ -62,12 +62,13 @@ uint64_t xxh64(const void* bytes, size_t size, uint64_t seed) {
     h = seed + kP5;
   }
   h += static_cast<uint64_t>(size);
-  for (; p + 8 <= end; p += 8) h = rotl(h ^ round(0, read64(p)), 27) * kP1 + kP4;
-  if (p + 4 <= end) {
+  for (; left >= 8; p += 8, left -= 8) h = rotl(h ^ round(0, read64(p)), 27) * kP1 + kP4;
+  if (left >= 4) {
     h = rotl(h ^ (static_cast<uint64_t>(read32(p)) * kP1), 23) * kP2 + kP3;
     p += 4;
+    left -= 4;
   }
-  for (; p < end; ++p) h = rotl(h ^ (*p * kP5), 11) * kP1;
+  for (; left > 0; ++p, --left) h = rotl(h ^ (*p * kP5), 11) * kP1;
   h ^= h >> 33;
   h *= kP2;
   h ^= h >> 29;
