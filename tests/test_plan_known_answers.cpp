@@ -36,6 +36,7 @@ struct SobolAnswer {
   uint32_t scrambled;      // SobolSequence::scrambled(8, seed, stream).bits(index, dim)
 };
 
+// clang-format off
 const SobolAnswer kSobol[] = {
     {0ull, 0, 0, 0u, 0x00000000u, 0xB820CD9Cu, 0x24D1E7EFu},
     {0ull, 0, 0, 1u, 0x80000000u, 0xB820CD9Cu, 0x9417911Fu},
@@ -50,6 +51,7 @@ const SobolAnswer kSobol[] = {
     {4294967295ull, 5, 1, 2147483651u, 0x95555555u, 0xD6D09C55u, 0x1D63F16Eu},
     {987654321ull, 4, 0, 77u, 0xD6000000u, 0xFDEE71B5u, 0x53738FD8u},
 };
+// clang-format on
 
 TEST(PlanKnownAnswers, ScrambledSobolValues) {
   EXPECT_EQ(kPlanFormatVersion, 1) << "a new plan format needs new known answers";
@@ -80,6 +82,7 @@ struct PlanAnswer {
   int batch_size;
 };
 
+// clang-format off
 const PlanAnswer kNotebookPlan[] = {
     {0u, 0, Structure::kUniform, 2, Activation::kSigmoid,
      true, true, {756, 756, 0, 0, 0},
@@ -157,6 +160,7 @@ const PlanAnswer kNotebookPlan[] = {
      {0.0, 0.0, 0.0, 0.0, 0.0},
      0.0007137037564534694, 0.968664484564215, 495},
 };
+// clang-format on
 
 TEST(PlanKnownAnswers, NotebookPresetTrialsAtTwoSeeds) {
   for (uint64_t seed : {uint64_t{0}, uint64_t{20261201}}) {

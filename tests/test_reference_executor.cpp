@@ -35,7 +35,8 @@ TEST(ReferenceExecutorXent, GradientAndLossEqualTheClosedForm) {
   std::vector<float> z(static_cast<size_t>(rows) * classes);
   for (size_t i = 0; i < z.size(); ++i) z[i] = 8.0f * uniform01(s.word(i)) - 4.0f;
   std::vector<uint8_t> labels(data_rows);
-  for (int i = 0; i < data_rows; ++i) labels[i] = static_cast<uint8_t>(below(s.word(100 + i), classes));
+  for (int i = 0; i < data_rows; ++i)
+    labels[i] = static_cast<uint8_t>(below(s.word(100 + i), classes));
   std::vector<uint32_t> idx(rows);  // rows are labelled through the permutation
   for (int r = 0; r < rows; ++r) idx[r] = static_cast<uint32_t>((r * 7 + 3) % data_rows);
 
@@ -45,8 +46,8 @@ TEST(ReferenceExecutorXent, GradientAndLossEqualTheClosedForm) {
   DeviceArray<uint32_t> d_idx = upload(*ex, idx);
   DeviceArray<double> d_loss = upload(*ex, std::vector<double>{std::nan("")});
   DeviceArray<int64_t> d_correct = upload(*ex, std::vector<int64_t>{-1});
-  XentProblem p{d_z.get(), d_labels.get(), d_idx.get(), d_dz.get(), d_loss.get(), d_correct.get(),
-                rows, classes};
+  XentProblem p{d_z.get(),    d_labels.get(),  d_idx.get(), d_dz.get(),
+                d_loss.get(), d_correct.get(), rows,        classes};
   ex->begin_step();
   Staged<XentProblem> staged = ex->stage_xent({p});
   ex->softmax_xent(staged);

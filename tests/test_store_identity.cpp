@@ -103,7 +103,8 @@ TEST(ContentHash, Xxh64MatchesTheReferenceImplementation) {
                         {1000, 0, 0x99594F4828043D35ULL},
                         {1000, 0x9E3779B97F4A7C15ULL, 0xDA717F741F399F3FULL}};
   std::vector<unsigned char> bytes(1000);
-  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>((i * 31 + 7) % 256);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<unsigned char>((i * 31 + 7) % 256);
   for (const Case& c : cases)
     EXPECT_EQ(data_detail::xxh64(bytes.data(), c.size, c.seed), c.hash)
         << "size " << c.size << " seed " << c.seed;
@@ -211,7 +212,8 @@ TEST_F(StoreIdentity, AVersionOneStoreIsReadAndGetsItsIdentityRecordedOnResume) 
 
   auto r = sweep("v1");
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("recorded no identity of its data; recorded the data loaded now"));
+  EXPECT_THAT(r.output,
+              HasSubstr("recorded no identity of its data; recorded the data loaded now"));
   EXPECT_EQ(test::query_int(store, "PRAGMA user_version"), kStoreSchemaVersion);
   EXPECT_EQ(test::query_int(store, "SELECT plan_version FROM sweep_identity"), kPlanFormatVersion);
   EXPECT_EQ(test::query_text(store, "SELECT length(data_hash) FROM sweep_identity"), "16");
@@ -255,7 +257,8 @@ TEST_F(StoreIdentity, AStoredSpaceThatIsNotTomlIsADamagedStoreForEveryCommand) {
   exec_sql(store, "UPDATE sweep SET space_toml = 'trials = [';");
   auto r = sweep("d");
   EXPECT_EQ(r.status, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr(store + " is damaged: it holds a space this qrsweep cannot read"));
+  EXPECT_THAT(r.output,
+              HasSubstr(store + " is damaged: it holds a space this qrsweep cannot read"));
   auto m = merge(q("dm") + " " + q("d"));
   EXPECT_EQ(m.status, 3) << m.output;
   auto rep = test::run_qrsweep("report " + q("d") + " --out " + q("d.html"));

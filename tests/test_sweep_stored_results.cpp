@@ -64,8 +64,8 @@ class StoredResults : public ::testing::Test {
 TEST_F(StoredResults, TheBestTrialIsTheLowestMinValLossNotTheHighestAccuracy) {
   {
     auto s = create_store("sel");
-    finish(*s, 0, TrialStatus::kDone, 0.90, 3, 0.95, 3);      // highest accuracy
-    finish(*s, 1, TrialStatus::kDone, 0.40, 1, 0.60, 2);      // lowest loss among done
+    finish(*s, 0, TrialStatus::kDone, 0.90, 3, 0.95, 3);  // highest accuracy
+    finish(*s, 1, TrialStatus::kDone, 0.40, 1, 0.60, 2);  // lowest loss among done
     finish(*s, 2, TrialStatus::kDone, 0.70, 2, 0.80, 1);
     finish(*s, 3, TrialStatus::kDiverged, 0.10, 1, 0.99, 1);  // lower still, but diverged
   }

@@ -35,15 +35,17 @@ std::string content_hash_hex(uint64_t hash) {
 std::vector<std::string> data_differences(const DataIdentity& stored, const DataIdentity& now) {
   std::vector<std::string> out;
   auto field = [&](const char* name, int64_t a, int64_t b) {
-    if (a != b) out.push_back(std::string(name) + ": " + std::to_string(a) + " -> " + std::to_string(b));
+    if (a != b)
+      out.push_back(std::string(name) + ": " + std::to_string(a) + " -> " + std::to_string(b));
   };
   field("training rows", stored.train_rows, now.train_rows);
   field("test rows", stored.test_rows, now.test_rows);
   field("features per row", stored.features, now.features);
   field("classes", stored.classes, now.classes);
   if (stored.content_hash != now.content_hash)
-    out.push_back("content hash (XXH64 of the rows as loaded): " +
-                  content_hash_hex(stored.content_hash) + " -> " + content_hash_hex(now.content_hash));
+    out.push_back(
+        "content hash (XXH64 of the rows as loaded): " + content_hash_hex(stored.content_hash) +
+        " -> " + content_hash_hex(now.content_hash));
   return out;
 }
 

@@ -107,25 +107,10 @@ CombinedSweep combine_stores(const std::vector<StoreContents>& stores) {
   const StoreContents& first = stores.front();
   CombinedSweep c;
   c.space = stored_space(first.path, first.sweep);
-  // Each store against the first, and against the first that records its data (the
-  // first may be a merge of stores that recorded none).
-  const StoreContents* with_data = nullptr;
-  for (const StoreContents& s : stores) {
-    std::vector<std::string> diffs = sweep_differences(first.path, first.sweep, s.path, s.sweep);
-    const StoreContents* other = &first;
-    if (diffs.empty() && with_data && s.sweep.data) {
-      diffs = sweep_differences(with_data->path, with_data->sweep, s.path, s.sweep);
-      other = with_data;
-    }
-    if (!with_data && s.sweep.data) with_data = &s;
-    if (diffs.empty()) continue;
-    std::ostringstream m;
-    m << s.path << " belongs to another sweep than " << other->path << "; what differs ("
-      << other->path << " -> " << s.path << "):";
-    for (const std::string& d : diffs) m << "\n  " << d;
-    m << "\nmerge only the stores of one sweep (same space, seed, trial count and data)";
-    throw ConfigError(m.str());
-  }
+  std::vector<StoredSweep> sweeps;
+  for (const StoreContents& s : stores) sweeps.push_back({s.path, &s.sweep});
+  check_same_sweep(sweeps,
+                   "merge only the stores of one sweep (same space, seed, trial count and data)");
   c.plan = make_plan(c.space);
   for (const StoreContents& s : stores)
     check_plan_rows(s.path, s.sweep, s.trials, c.plan, /*every_row=*/false);

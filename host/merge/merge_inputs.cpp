@@ -1,11 +1,7 @@
 // Which stores a merge reads (merge.h): the merged store already in OUT, then the shard
 // stores and stores of every input, each file once.
-#include <algorithm>
 #include <filesystem>
-#include <optional>
 #include <set>
-#include <tuple>
-#include <utility>
 
 #include "qrsweep/common.h"
 #include "qrsweep/merge.h"

@@ -77,19 +77,17 @@ StoreSources find_store_sources(const std::string& target) {
                 shard_store_path(target, 0, 2) + "-style shard stores)");
   const ShardFile& head = shards.front();
   const SweepIdentity& first = head.sweep.identity;
+  // The merge's rule (check_same_sweep), so report and merge refuse the same shards.
+  std::vector<StoredSweep> sweeps;
+  for (const ShardFile& s : shards) sweeps.push_back({s.path, &s.sweep});
+  check_same_sweep(sweeps, "report on one of them by its path");
   std::map<int, std::string> by_index;
   for (const ShardFile& s : shards) {
-    // The merge's rule (sweep_differences), so report and merge refuse the same shards.
-    std::vector<std::string> diffs = sweep_differences(head.path, head.sweep, s.path, s.sweep);
     if (s.sweep.identity.shard_count != first.shard_count)
-      diffs.push_back("shard count: " + std::to_string(first.shard_count) + " -> " +
-                      std::to_string(s.sweep.identity.shard_count));
-    if (!diffs.empty()) {
-      std::string m = s.path + " belongs to another sweep than " + head.path + "; what differs (" +
-                      head.path + " -> " + s.path + "):";
-      for (const std::string& d : diffs) m += "\n  " + d;
-      throw ConfigError(m + "\nreport on one of them by its path");
-    }
+      throw ConfigError(
+          s.path + " belongs to another sweep than " + head.path + "; what differs (" + head.path +
+          " -> " + s.path + "):\n  shard count: " + std::to_string(first.shard_count) + " -> " +
+          std::to_string(s.sweep.identity.shard_count) + "\nreport on one of them by its path");
     by_index[s.sweep.identity.shard_index] = s.path;
   }
   std::vector<int> missing;

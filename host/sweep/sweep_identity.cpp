@@ -28,6 +28,28 @@ std::vector<std::string> sweep_differences(const std::string& a_path, const Swee
   return out;
 }
 
+void check_same_sweep(const std::vector<StoredSweep>& stores, const std::string& advice) {
+  if (stores.empty()) return;
+  const StoredSweep& first = stores.front();
+  const StoredSweep* with_data = nullptr;  // the first may be a merge that records none
+  for (const StoredSweep& s : stores) {
+    std::vector<std::string> diffs = sweep_differences(first.path, *first.sweep, s.path, *s.sweep);
+    const StoredSweep* other = &first;
+    if (diffs.empty() && with_data && s.sweep->data) {
+      diffs = sweep_differences(with_data->path, *with_data->sweep, s.path, *s.sweep);
+      other = with_data;
+    }
+    if (!with_data && s.sweep->data) with_data = &s;
+    if (diffs.empty()) continue;
+    std::ostringstream m;
+    m << s.path << " belongs to another sweep than " << other->path << "; what differs ("
+      << other->path << " -> " << s.path << "):";
+    for (const std::string& d : diffs) m << "\n  " << d;
+    m << "\n" << advice;
+    throw ConfigError(m.str());
+  }
+}
+
 void check_plan_rows(const std::string& path, const SweepRecord& sweep,
                      const std::vector<TrialRecord>& rows, const std::vector<TrialConfig>& plan,
                      bool every_row) {
@@ -51,14 +73,15 @@ void check_plan_rows(const std::string& path, const SweepRecord& sweep,
   if (fault.empty()) return;
   const int stored = sweep.plan_version > 0 ? sweep.plan_version : 1;
   if (stored != kPlanFormatVersion)
-    throw ConfigError(path + ": " + fault + " this qrsweep " QRSWEEP_VERSION " draws (plan format " +
-                      std::to_string(kPlanFormatVersion) + ") for the stored space: its trials were "
-                      "drawn by plan format " + std::to_string(stored) + " (qrsweep " +
-                      sweep.program_version +
+    throw ConfigError(path + ": " + fault +
+                      " this qrsweep " QRSWEEP_VERSION " draws (plan format " +
+                      std::to_string(kPlanFormatVersion) +
+                      ") for the stored space: its trials were "
+                      "drawn by plan format " +
+                      std::to_string(stored) + " (qrsweep " + sweep.program_version +
                       "), which draws other trials; finish it with that qrsweep or start anew in "
                       "another directory");
-  throw DataError(path + " is damaged: " + fault + " that plan format " +
-                  std::to_string(stored) +
+  throw DataError(path + " is damaged: " + fault + " that plan format " + std::to_string(stored) +
                   " (the store's and this qrsweep's) draws for the stored space, so its trials "
                   "rows were changed outside qrsweep; restore it from a copy or start anew in "
                   "another directory");
@@ -71,9 +94,8 @@ std::string check_sweep_data(Store& store, const DataIdentity& loaded) {
                           loaded);
     return store.path() + " (written by qrsweep " + stored.program_version +
            ") recorded no identity of its data; recorded the data loaded now (" +
-           std::to_string(loaded.train_rows) + " training and " +
-           std::to_string(loaded.test_rows) + " test rows, content hash " +
-           content_hash_hex(loaded.content_hash) +
+           std::to_string(loaded.train_rows) + " training and " + std::to_string(loaded.test_rows) +
+           " test rows, content hash " + content_hash_hex(loaded.content_hash) +
            "): the trials kept from before are taken to have run on it";
   }
   const std::vector<std::string> diffs = data_differences(*stored.data, loaded);

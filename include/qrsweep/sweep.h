@@ -76,6 +76,15 @@ SearchSpace stored_space(const std::string& path, const SweepRecord& sweep);
 std::vector<std::string> sweep_differences(const std::string& a_path, const SweepRecord& a,
                                            const std::string& b_path, const SweepRecord& b);
 
+// Stores read together (a merge, a report of shards) must hold one sweep: each is
+// compared with the first and with the first that records its data (sweep_differences).
+// Throws ConfigError naming the two stores and each difference, then `advice`.
+struct StoredSweep {
+  std::string path;
+  const SweepRecord* sweep;
+};
+void check_same_sweep(const std::vector<StoredSweep>& stores, const std::string& advice);
+
 // Checks the trials rows of the store at `path` against this qrsweep's `plan` (rows of
 // any shard; with `every_row`, each plan row must be there too). A row that differs
 // throws ConfigError when the store records another plan format than kPlanFormatVersion
