@@ -11,6 +11,10 @@ namespace qrsweep {
 
 inline void cuda_check(cudaError_t status, const char* expr, const char* file, int line) {
   if (status == cudaSuccess) return;
+  // This exception reports the error: take it out of the thread's last-error slot, or the
+  // next launch's cudaGetLastError() reports it again (a refused cudaMalloc would fail the
+  // next round). A sticky error (a lost context) still fails every later call.
+  cudaGetLastError();
   throw Error(std::string("CUDA error ") + cudaGetErrorName(status) + " (" +
               cudaGetErrorString(status) + ") in " + expr + " at " + file + ":" +
               std::to_string(line));
