@@ -1,5 +1,6 @@
-// CUDA_CHECK: turns a failed CUDA runtime call into a qrsweep::Error carrying the call,
-// the file and the line (STYLE practice 7). Plain C++ over cuda_runtime.h: host code includes it.
+// CUDA_CHECK: turns a failed CUDA runtime call into a qrsweep::Error carrying the call, the file
+// and the line (docs/style.md#errors-by-layer). Plain C++ over cuda_runtime.h: host code includes
+// it.
 #pragma once
 #include <cuda_runtime.h>
 

@@ -61,8 +61,9 @@ SearchSpace resolve_space(const SweepOptions& options);
 std::unique_ptr<Store> open_sweep_store(const std::string& path, const SearchSpace& space,
                                         const Shard& shard, const std::vector<TrialConfig>& plan);
 
-// The best trial (SPEC 1.6): the lowest finite Min val loss among done trials; ties go to
-// the lower index; diverged and failed trials never win. nullopt when none qualifies.
+// The best trial (docs/sweep.md#qrsweep-sweep, step 5): the lowest finite Min val loss among done
+// trials; ties go to the lower index; diverged and failed trials never win. nullopt when none
+// qualifies.
 std::optional<TrialRecord> select_best(const std::vector<TrialRecord>& trials);
 
 // Retrains `best` from scratch on every training row (validation block included) for
