@@ -38,6 +38,12 @@ SHARE_INITCHECK=15
 SHARE_BENCH_GEMM=60
 SHARE_BENCH_PACKED=60
 SHARE_BENCH_TORCH=90
+declare -A SHARE_OF=([configure]=$SHARE_CONFIGURE [build]=$SHARE_BUILD ["gpu tests"]=$SHARE_TESTS
+  ["memcheck train (own)"]=$SHARE_MEMCHECK_TRAIN ["memcheck train (cuBLAS)"]=$SHARE_MEMCHECK_CUBLAS
+  ["memcheck kernels"]=$SHARE_MEMCHECK_KERNELS ["memcheck packed sweep"]=$SHARE_MEMCHECK_SWEEP
+  ["racecheck train"]=$SHARE_RACECHECK ["initcheck train"]=$SHARE_INITCHECK
+  ["kernel benchmark"]=$SHARE_BENCH_GEMM ["packed bench (qrsweep)"]=$SHARE_BENCH_PACKED
+  ["packed bench (PyTorch)"]=$SHARE_BENCH_TORCH)
 export QRSWEEP_CONFIGURE_TIMEOUT_S=${QRSWEEP_CONFIGURE_TIMEOUT_S:-$SHARE_CONFIGURE}
 export QRSWEEP_BUILD_TIMEOUT_S=${QRSWEEP_BUILD_TIMEOUT_S:-$SHARE_BUILD}
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -296,10 +302,11 @@ NVCC=$([ -n "$NVCC_BIN" ] && "$NVCC_BIN" --version 2>/dev/null | grep -o 'releas
   echo
   echo "## Steps (correctness first)"
   echo
-  echo "| step | result | seconds | note |"
-  echo "| --- | --- | ---: | --- |"
+  echo "| step | result | seconds | share, s | note |"
+  echo "| --- | --- | ---: | ---: | --- |"
   for i in "${!STEP_NAMES[@]}"; do
-    echo "| ${STEP_NAMES[$i]} | ${STEP_RESULTS[$i]} | ${STEP_SECS[$i]} | ${STEP_NOTES[$i]} |"
+    echo "| ${STEP_NAMES[$i]} | ${STEP_RESULTS[$i]} | ${STEP_SECS[$i]} |" \
+         "${SHARE_OF[${STEP_NAMES[$i]}]:-} | ${STEP_NOTES[$i]} |"
   done
   FAILED_RE='^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)'
   if grep -qE "$FAILED_RE" "$TEST_LOG"; then

@@ -37,7 +37,7 @@ summary=$(cat "$TMP/out/summary.md" 2>/dev/null)
 expect "$summary" "## Preflight"
 expect "$summary" "- torch: MISSING"
 expect "$summary" "| unpack | FAIL |"
-expect "$summary" "| gpu tests | SKIP | 0 | the build failed |"
+expect "$summary" "| gpu tests | SKIP | 0 | 90 | the build failed |"
 expect "$summary" "| packed bench (PyTorch) | SKIP |"
 if [ "$status" != 1 ]; then echo "exit status $status, expected 1"; fail=1; fi
 if [ $fail != 0 ]; then
