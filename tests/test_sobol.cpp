@@ -42,7 +42,7 @@ std::vector<double> philox_points(uint64_t seed, int n, int d) {
   return p;
 }
 
-TEST(Sobol, UnscrambledMatchesSpecTable) {
+TEST(Sobol, UnscrambledMatchesTheReferenceTable) {
   // docs/semantics.md#sobol, dims 1-5, points 0-8 (scipy's and Optuna's reference values).
   const double expect[9][5] = {{0, 0, 0, 0, 0},
                                {.5, .5, .5, .5, .5},
@@ -147,7 +147,7 @@ TEST(Sobol, RejectsUntabulatedDimensions) {
   EXPECT_THROW(SobolSequence::unscrambled(2).at(0, 2), ConfigError);
 }
 
-TEST(Discrepancy, SpecValueForTheEightUnscrambledPoints) {
+TEST(Discrepancy, ReferenceValueForTheEightUnscrambledPoints) {
   std::vector<double> pts = SobolSequence::unscrambled(2).points(0, 8);
   EXPECT_NEAR(centered_discrepancy_sq(pts, 2), 0.013882107204860938, 1e-15);
 }
