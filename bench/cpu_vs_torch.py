@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""One training epoch of the notebook's best configuration (SPEC 1.7: 784-163-325-10,
-sigmoid, dropout 0.1726 after layer 1, batch 544, RMSprop lr 0.00306 momentum 0.198) on
-Fashion-MNIST's 50,000 training rows plus the 10,000-row validation pass, timed in
-qrsweep's CPU backend and in PyTorch CPU at the same thread counts, in one run.
+"""One training epoch of the notebook's best configuration (docs/semantics.md#notebook:
+784-163-325-10, sigmoid, dropout 0.1726 after layer 1, batch 544, RMSprop lr 0.00306
+momentum 0.198) on Fashion-MNIST's 50,000 training rows plus the 10,000-row validation pass,
+timed in qrsweep's CPU backend and in PyTorch CPU at the same thread counts, in one run.
 
 Run: /usr/bin/python3 bench/cpu_vs_torch.py --qrsweep build/qrsweep [--threads 1,2] [--epochs 3]
 Prints a Markdown table; the median epoch time of each side and their ratio. PyTorch runs

@@ -11,15 +11,17 @@
 #   LIMIT_S    seconds the whole run may take: `run` shrinks each step's timeout to what is left
 #   BUILD_LOG  the log the unpack/configure/build output goes to
 #   STEP_TAG   the prefix of each step's line (default gpu_check)
-# Environment: QRSWEEP_DEPS_PREFIX (default build-gpu-deps), QRSWEEP_GPU_BUILD (default
-# build-gpu), QRSWEEP_CUDA_ARCH (default 90), QRSWEEP_BUILD_JOBS (default: the core count),
-# QRSWEEP_BUILD_TIMEOUT_S (default 400), QRSWEEP_PREFIX_PKGCONFIG=1 (use the prefix's pkgconf).
+# Environment: QRSWEEP_DEPS_DIR (default bench/deps), QRSWEEP_DEPS_PREFIX (default
+# build-gpu-deps), QRSWEEP_GPU_BUILD (default build-gpu), QRSWEEP_CUDA_ARCH (default 90),
+# QRSWEEP_BUILD_JOBS (default: the core count),
+# QRSWEEP_CONFIGURE_TIMEOUT_S (default 120), QRSWEEP_BUILD_TIMEOUT_S (default 400),
+# QRSWEEP_PREFIX_PKGCONFIG=1 (use the prefix's pkgconf).
 # After gpu_build: DEPS_OK and BUILD_OK are 1 or 0; FMNIST is the data set's directory in the
 # prefix; PKG_CONFIG_PATH and LD_LIBRARY_PATH (the prefix's libraries first) are exported.
 # shellcheck disable=SC2034  # FMNIST, FAILED, BUILD_OK, ... are read by the callers
 
 : "${ROOT:?}" "${T0:?}" "${LIMIT_S:?}" "${BUILD_LOG:?}"  # set by the caller
-DEPS=$ROOT/bench/deps
+DEPS=${QRSWEEP_DEPS_DIR:-$ROOT/bench/deps}
 PREFIX=${QRSWEEP_DEPS_PREFIX:-$ROOT/build-gpu-deps}
 BUILD=${QRSWEEP_GPU_BUILD:-$ROOT/build-gpu}
 ARCH=${QRSWEEP_CUDA_ARCH:-90}
@@ -133,7 +135,8 @@ gpu_build() {
   origin_vars+='|ZLIB_INCLUDE_DIR|OPENBLAS_INCLUDE_DIRS'
   BUILD_OK=0
   [ $DEPS_OK = 1 ] || return 1
-  run configure "$BUILD_LOG" 120 "Release, sm_$ARCH, deps from the prefix" \
+  run configure "$BUILD_LOG" "${QRSWEEP_CONFIGURE_TIMEOUT_S:-120}" \
+    "Release, sm_$ARCH, deps from the prefix" \
     env LD_LIBRARY_PATH= cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DQRSWEEP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DCMAKE_PREFIX_PATH="$PREFIX/usr" \
     -DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG_BIN" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 || return 1

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Combines qrsweep_bench_packed's JSON, torch_baseline.py's JSON and the subset into
 packed_bench.md: per system and per half of the mix, samples/s, trials/hour, achieved
-TFLOP/s (SPEC 5: 6P per training sample, 2P per evaluation sample), the ratios, and the large
-fp32/TF32 matmul rate as the ceiling, and how many of qrsweep's steps replayed a CUDA Graph
-(graph steps: replayed / all). Usage: packed_report.py SUBSET QRSWEEP TORCH OUT.md"""
+TFLOP/s (docs/semantics.md#cost-model: 6P per training sample, 2P per evaluation sample),
+the ratios, and the large fp32/TF32 matmul rate as the ceiling, and how many of qrsweep's
+steps replayed a CUDA Graph (graph steps: replayed / all). Usage: packed_report.py SUBSET
+QRSWEEP TORCH OUT.md"""
 import json
 import sys
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch baselines for the packed benchmark (SPEC 2 rules): the trials of
+"""PyTorch baselines for the packed benchmark (docs/semantics.md#training rules): the trials of
 qrsweep_bench_packed's subset file, glorot-uniform init with zero bias, the tf.keras RMSprop
 rule written out (rho 0.9, eps 1e-7; eps inside the sqrt on the momentum branch), batches of
 each trial's size with the last partial batch kept, dropout after the flagged hidden layers,

@@ -1,5 +1,6 @@
-// CUDA_CHECK: turns a failed CUDA runtime call into a qrsweep::Error carrying the call,
-// the file and the line (STYLE practice 7). Plain C++ over cuda_runtime.h: host code includes it.
+// CUDA_CHECK: turns a failed CUDA runtime call into a qrsweep::Error carrying the call, the file
+// and the line (docs/style.md#errors-by-layer). Plain C++ over cuda_runtime.h: host code includes
+// it.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -11,6 +12,10 @@ namespace qrsweep {
 
 inline void cuda_check(cudaError_t status, const char* expr, const char* file, int line) {
   if (status == cudaSuccess) return;
+  // This exception reports the error: take it out of the thread's last-error slot, or the
+  // next launch's cudaGetLastError() reports it again (a refused cudaMalloc would fail the
+  // next round). A sticky error (a lost context) still fails every later call.
+  cudaGetLastError();
   throw Error(std::string("CUDA error ") + cudaGetErrorName(status) + " (" +
               cudaGetErrorString(status) + ") in " + expr + " at " + file + ":" +
               std::to_string(line));

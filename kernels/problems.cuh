@@ -142,7 +142,7 @@ struct RmspropProblem {
   float* ms;
   float* mom;
   int64_t n;
-  float lr, momentum;  // the trial's hyperparameters (rho, eps: SPEC 2 defaults)
+  float lr, momentum;  // the trial's hyperparameters (rho, eps: docs/semantics.md#rmsprop)
 };
 
 constexpr int kRmspropChunk = 1024;  // elements per CTA

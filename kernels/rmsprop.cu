@@ -1,5 +1,5 @@
-// Fused RMSprop-momentum (SPEC 2 OPT, both branches) through rmsprop_step of math.h: every
-// parameter of every problem in one launch, each CTA a chunk of one problem's vector.
+// Fused RMSprop-momentum (docs/semantics.md#rmsprop, both branches) through rmsprop_step of math.h:
+// every parameter of every problem in one launch, each CTA a chunk of one problem's vector.
 #include "cuda_check.cuh"
 #include "rmsprop.cuh"
 

@@ -1,5 +1,6 @@
-// Grouped softmax cross-entropy on logits (SPEC 2 LOSS/GRAD) through xent_row/xent_grad of
-// math.h: one CTA per problem, rows strided over its threads, sums in a fixed-order tree.
+// Grouped softmax cross-entropy on logits (docs/semantics.md#loss, #backward) through
+// xent_row/xent_grad of math.h: one CTA per problem, rows strided over its threads, sums in a
+// fixed-order tree.
 #include "cuda_check.cuh"
 #include "softmax_xent.cuh"
 

@@ -251,8 +251,9 @@ inline void check_xent(Executor& ex, int rows, int classes, uint32_t seed) {
   EXPECT_TRUE(close(to_host(ex, d_dz), dz_ref, Tolerance{2e-6 / rows, 1e-5, 1e-10}, "dz"));
 }
 
-// RMSprop over two problems in one launch, momentum > 0 and momentum == 0 (SPEC 2's two
-// branches), from non-zero optimizer state, against cpu::rmsprop_update.
+// RMSprop over two problems in one launch, momentum > 0 and momentum == 0
+// (docs/semantics.md#rmsprop's two branches), from non-zero optimizer state, against
+// cpu::rmsprop_update.
 inline void check_rmsprop(Executor& ex, int64_t n, uint32_t seed) {
   SCOPED_TRACE("rmsprop n " + std::to_string(n));
   struct Host {

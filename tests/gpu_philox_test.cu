@@ -1,5 +1,6 @@
-// The project's Philox streams on the device: equal to the host implementation, to the
-// Random123 known answers, and word for word to cuRAND's curand_init + curand4 (SPEC 4.3).
+// The project's Philox streams on the device: equal to the host implementation, to the Random123
+// known answers, and word for word to cuRAND's curand_init + curand4
+// (docs/semantics.md#determinism).
 #include <curand_kernel.h>
 #include <gtest/gtest.h>
 

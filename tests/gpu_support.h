@@ -1,6 +1,6 @@
 // Helpers of the GPU tests (header-only: tests/gpu_*.cpp are each a test binary): the
 // visible skip without a GPU, deterministic non-zero inputs, executor round trips, and the
-// atol + rtol*|ref| / normalized-MSE / isfinite comparison (STYLE practice 2).
+// atol + rtol*|ref| / normalized-MSE / isfinite comparison (docs/style.md#gpu-tolerances).
 #pragma once
 #include <gtest/gtest.h>
 

@@ -97,4 +97,21 @@ inline void expect_fault_contained(const FaultRun& r, bool device_lost) {
   EXPECT_GE(ok, static_cast<int>(r.finished_before.size()));
 }
 
+// Checks the outcome of run_with_fault for Fault::kRefusedAllocation: a refused allocation
+// with trials resident makes the refused trial wait, and nothing else. No trial fails, the
+// rounds after the refusal run (no error of the allocator is left for a later launch to
+// report), and every trial's history equals the clean run's bit for bit.
+inline void expect_refusal_harmless(const FaultRun& r) {
+  ASSERT_TRUE(r.fired) << "the allocation was never refused";
+  ASSERT_EQ(r.clean.size(), 12u);
+  EXPECT_EQ(r.thrown, "");
+  ASSERT_EQ(r.faulty.size(), r.clean.size()) << "every trial ends";
+  for (const auto& [i, o] : r.faulty) {
+    EXPECT_EQ(o.finishes, 1) << "trial " << i;
+    EXPECT_EQ(o.error, "") << "trial " << i;
+    expect_same_history(r.clean.at(i).result, o.result,
+                        "after a refused allocation, trial " + std::to_string(i));
+  }
+}
+
 }  // namespace qrsweep::test

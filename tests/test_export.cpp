@@ -1,6 +1,6 @@
-// `qrsweep export`: all_trials.csv and best_trial.csv with the notebook's columns first in
-// its order (SPEC 1.5), then qrsweep's; values as stored; atomic writes; no stale best;
-// the sweep directory only read.
+// `qrsweep export`: all_trials.csv and best_trial.csv with the notebook's columns first in its
+// order (docs/sweep.md#qrsweep-export), then qrsweep's; values as stored; atomic writes; no stale
+// best; the sweep directory only read.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -16,7 +16,7 @@
 namespace qrsweep {
 namespace {
 
-// SPEC 1.5, verbatim.
+// docs/sweep.md#qrsweep-export, verbatim.
 const std::vector<std::string> kNotebookColumns = {"Structure",
                                                    "Number of hidden layers",
                                                    "Activation",

@@ -1,5 +1,5 @@
-// Philox4x32-10 against Random123's published known-answer vectors (SPEC 4.3), and the
-// derived draws (uniform floats, bounded integers) the backends build on.
+// Philox4x32-10 against Random123's published known-answer vectors (docs/semantics.md#determinism),
+// and the derived draws (uniform floats, bounded integers) the backends build on.
 #include <gtest/gtest.h>
 
 #include <set>

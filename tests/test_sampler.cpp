@@ -1,5 +1,5 @@
-// The plan (SPEC 1.2-1.4): balanced lists, forced diversification, the layer-size rules,
-// the subset low-discrepancy property, determinism, shards and the random sampler.
+// The plan (docs/semantics.md#search): balanced lists, forced diversification, the layer-size
+// rules, the subset low-discrepancy property, determinism, shards and the random sampler.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -110,7 +110,7 @@ TEST(LayerSizes, EachFamilyOnHandPickedSeeds) {
   // Descending max: round(s / k), s the largest.
   EXPECT_EQ(layer_sizes(Structure::kDescendingMax, 4, one(1000)), (Sizes{1000, 500, 333, 250, 0}));
   // Ascending max: the last layer round(s), the one before round(s / 2), ... The
-  // notebook's best trial (SPEC 1.7): 2 layers, 163 and 325.
+  // notebook's best trial (docs/semantics.md#notebook): 2 layers, 163 and 325.
   EXPECT_EQ(layer_sizes(Structure::kAscendingMax, 2, one(325.2)), (Sizes{163, 325, 0, 0, 0}));
   EXPECT_EQ(layer_sizes(Structure::kAscendingMax, 4, one(1200)), (Sizes{300, 400, 600, 1200, 0}));
   // Descending min: the last layer round(s), the one before round(s) * 2, ...
@@ -300,7 +300,7 @@ TEST(Plan, SizesFollowTheirStructure) {
         ADD_FAILURE() << "unexpected structure";
     }
   }
-  EXPECT_TRUE(beyond) << "ascending min should leave the range (SPEC 1.4)";
+  EXPECT_TRUE(beyond) << "ascending min should leave the range (docs/semantics.md#layer-sizes)";
 
   space.clamp_layer_sizes = true;
   for (const TrialConfig& t : make_plan(space))

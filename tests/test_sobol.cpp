@@ -1,5 +1,6 @@
-// Sobol points: SPEC 4.1's table, scipy's unscrambled points bit for bit, the balance
-// property of the Owen scramble, and the centered discrepancy (SPEC 4.2) against scipy.
+// Sobol points: docs/semantics.md#sobol's table, scipy's unscrambled points bit for bit, the
+// balance property of the Owen scramble, and the centered discrepancy
+// (docs/semantics.md#discrepancy) against scipy.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -41,8 +42,8 @@ std::vector<double> philox_points(uint64_t seed, int n, int d) {
   return p;
 }
 
-TEST(Sobol, UnscrambledMatchesSpecTable) {
-  // SPEC 4.1, dims 1-5, points 0-8 (scipy's and Optuna's reference values).
+TEST(Sobol, UnscrambledMatchesTheReferenceTable) {
+  // docs/semantics.md#sobol, dims 1-5, points 0-8 (scipy's and Optuna's reference values).
   const double expect[9][5] = {{0, 0, 0, 0, 0},
                                {.5, .5, .5, .5, .5},
                                {.75, .25, .25, .25, .75},
@@ -146,7 +147,7 @@ TEST(Sobol, RejectsUntabulatedDimensions) {
   EXPECT_THROW(SobolSequence::unscrambled(2).at(0, 2), ConfigError);
 }
 
-TEST(Discrepancy, SpecValueForTheEightUnscrambledPoints) {
+TEST(Discrepancy, ReferenceValueForTheEightUnscrambledPoints) {
   std::vector<double> pts = SobolSequence::unscrambled(2).points(0, 8);
   EXPECT_NEAR(centered_discrepancy_sq(pts, 2), 0.013882107204860938, 1e-15);
 }
@@ -175,8 +176,8 @@ TEST(Discrepancy, MatchesScipyOnPseudoRandomPoints) {
 }
 
 TEST(Discrepancy, ScrambledSobolIsFarBelowPseudoRandom) {
-  // SPEC 4.2: at d = 5, n = 256 scrambled Sobol sits near 2.4e-4, pseudo-random points
-  // at 4e-3..8e-3.
+  // docs/semantics.md#discrepancy: at d = 5, n = 256 scrambled Sobol sits near 2.4e-4,
+  // pseudo-random points at 4e-3..8e-3.
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     double qmc = centered_discrepancy_sq(SobolSequence::scrambled(5, seed, 3).points(0, 256), 5);
     double rnd = centered_discrepancy_sq(philox_points(seed, 256, 5), 5);

@@ -16,7 +16,7 @@ namespace {
 const std::string kExamples = std::string(QRSWEEP_SOURCE_DIR) + "/examples/";
 
 TEST(Space, DefaultIsTheNotebookPreset) {
-  SearchSpace s;  // SPEC 1.1
+  SearchSpace s;  // docs/space.md
   EXPECT_EQ(s.trials, 300);
   EXPECT_EQ(s.sampler, SamplerKind::kSobol);
   EXPECT_EQ(s.activations,

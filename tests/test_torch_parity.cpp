@@ -1,5 +1,5 @@
 // Parity with a real framework (issue 2): Debian's python3-torch trains the same network
-// from the same initial weights on the same batches, with SPEC 2's RMSprop written out;
+// from the same initial weights on the same batches, with docs/semantics.md#rmsprop written out;
 // per-step losses must agree within 1e-4 relative over 220 steps, for every activation,
 // with and without momentum. Skips with the reason where torch is not installed.
 #include <gtest/gtest.h>

@@ -65,7 +65,8 @@ std::vector<std::string> split_csv(const std::string& line) {
   return out;
 }
 
-// The notebook's columns (SPEC 1.5): "Number of hidden layers", L1N..L5N, "Batch size".
+// The notebook's columns (docs/sweep.md#qrsweep-export): "Number of hidden layers", L1N..L5N,
+// "Batch size".
 std::vector<Trial> read_plan(const std::string& path) {
   std::ifstream f(path);
   if (!f) die("cannot read plan " + path);
@@ -93,12 +94,13 @@ std::vector<Trial> read_plan(const std::string& path) {
   return trials;
 }
 
-// Without a plan: the notebook's space (SPEC 1.1-1.4) with Philox uniforms in place of
+// Without a plan: the notebook's space (docs/semantics.md#search) with Philox uniforms in place of
 // scrambled Sobol points: balanced structures (the 10-item list) and layer counts (2-5),
 // seed size s in [20, 1500], batch in [5, 600]. Same ranges and structure rules, so the same
 // kind of shape mix; not the same trials as `qrsweep plan`.
 std::vector<Trial> approximate_plan(int n) {
-  static const int kStructures[10] = {0, 0, 1, 2, 3, 4, 5, 5, 5, 5};  // see SPEC 1.3
+  // The structure list of docs/semantics.md#forced-diversification.
+  static const int kStructures[10] = {0, 0, 1, 2, 3, 4, 5, 5, 5, 5};
   PhiloxStream s{20240601, 0, 0xBE7C4u};
   uint64_t w = 0;
   auto uni = [&](double lo, double hi) {

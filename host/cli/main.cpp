@@ -1,5 +1,5 @@
 // qrsweep's entry point: builds the CLI from the registered subcommands and turns
-// library errors into messages and exit codes (STYLE practice 7).
+// library errors into messages and exit codes (docs/style.md#errors-by-layer).
 #include <algorithm>
 #include <cstdio>
 #include <exception>

@@ -1,5 +1,5 @@
-// glorot_uniform initialisation from the trial's Philox streams (SPEC 2 INIT, SPEC 4.3):
-// the same weights on every backend, shard and restart.
+// glorot_uniform initialisation from the trial's Philox streams (docs/semantics.md#init,
+// #determinism): the same weights on every backend, shard and restart.
 #include "qrsweep/philox.h"
 #include "qrsweep/trial.h"
 #include "qrsweep/weights.h"

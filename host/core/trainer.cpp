@@ -1,5 +1,5 @@
 // The epoch loop shared by every backend: permutations, validation, early stopping and
-// the history (SPEC 2 EPOCH/STOP).
+// the history (docs/semantics.md#epochs, #stopping).
 #include "qrsweep/trainer.h"
 
 #include <chrono>

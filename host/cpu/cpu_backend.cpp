@@ -1,5 +1,5 @@
-// The CPU reference backend: one trial's forward, backward and RMSprop steps over its
-// own buffers, BLAS for the products (SPEC 2, exactly; the oracle for the CUDA kernels).
+// The CPU reference backend: one trial's forward, backward and RMSprop steps over its own buffers,
+// BLAS for the products (docs/semantics.md#training, exactly; the oracle for the CUDA kernels).
 #include "cpu/cpu_backend.h"
 
 #include <cblas.h>

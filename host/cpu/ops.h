@@ -49,7 +49,7 @@ void dense_backward(const T* x, int batch, int in, const T* w, int out, const T*
 template <typename T>
 void activation_backward(T* dh, const T* y, const T* factor, size_t count, Activation act);
 
-// RMSprop-momentum (SPEC 2) over n parameters.
+// RMSprop-momentum (docs/semantics.md#rmsprop) over n parameters.
 void rmsprop_update(float* w, const float* g, float* ms, float* mom, size_t n,
                     const RmspropHyper& h);
 

@@ -1,4 +1,4 @@
-// RAII owners of CUDA resources (STYLE practice 8): device and pinned memory, streams,
+// RAII owners of CUDA resources (docs/style.md#raii): device and pinned memory, streams,
 // events and cuBLAS handles release themselves; failures throw with the call and the line.
 #pragma once
 #include <cublas_v2.h>

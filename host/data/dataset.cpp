@@ -1,5 +1,5 @@
-// Views onto datasets: row windows and the train / validation split (SPEC 1.1: the first
-// `validation` training rows validate, the rest fit).
+// Views onto datasets: row windows and the train / validation split (docs/semantics.md#data: the
+// first `validation` training rows validate, the rest fit).
 #include "qrsweep/dataset.h"
 
 #include "qrsweep/common.h"

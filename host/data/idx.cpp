@@ -1,5 +1,5 @@
-// IDX reader (SPEC 3): uint8 image and label files, big-endian headers, raw or gzipped.
-// Every fault is a DataError naming the file; nothing is ever read short.
+// IDX reader (docs/semantics.md#data): uint8 image and label files, big-endian headers, raw or
+// gzipped. Every fault is a DataError naming the file; nothing is ever read short.
 #include <algorithm>
 #include <cinttypes>
 #include <climits>

@@ -25,8 +25,9 @@ struct Source {
 class TrialBuffers {
  public:
   // Validates `cfg`, allocates on `ex` for activations of `rows` rows and initialises the
-  // parameters (glorot, SPEC 2: init_weights, or `init` when the caller computed it already);
-  // throws Error when the config is invalid or allocation fails. `ex` must outlive the buffers.
+  // parameters (glorot, docs/semantics.md#init: init_weights, or `init` when the caller computed it
+  // already); throws Error when the config is invalid or allocation fails. `ex` must outlive the
+  // buffers.
   TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, int rows,
                const Weights* init = nullptr);
   ~TrialBuffers();  // waits for queued work that may still read the buffers

@@ -42,7 +42,7 @@ class Scheduler {
     const LaunchStats l0 = ex_.launch_stats();
     if (opt_.max_resident < 0) throw ConfigError("--max-resident must be >= 0 (0: as many as fit)");
     upload_data();
-    budget_ = plan_budget(ex_, opt_.memory_budget).bytes;
+    planned_ = budget_ = plan_budget(ex_, opt_.memory_budget).bytes;
     make_order();
     for (;;) {
       admit();
@@ -164,17 +164,20 @@ class Scheduler {
         finish(cfg, r, e.what());
         continue;
       }
-      if (bytes > budget_) {
+      if (bytes > planned_) {
         ++next_;
         TrialResult r;
         finish(cfg, r,
                "too large for the device: needs " + mib(bytes) +
                    " resident (parameters, gradients, RMSprop state, activations), the memory "
                    "budget is " +
-                   mib(budget_));
+                   mib(planned_));
         continue;
       }
-      if (used_ + bytes > budget_) return;  // wait until resident trials free memory
+      if (used_ + bytes > budget_) {
+        if (!resident_.empty()) return;  // wait until resident trials free memory
+        budget_ = planned_;  // all freed that a refusal waited for: the whole budget again
+      }
       prepare_admissions();
       std::unique_ptr<ResidentTrial> t;
       try {
@@ -441,6 +444,7 @@ class Scheduler {
   const PackedOptions& opt_;
   PassShape shape_;
   DeviceArray<uint8_t> train_x_, train_y_, val_x_, val_y_;
+  size_t planned_ = 0;  // the memory plan's budget; budget_ drops below it after a refusal
   size_t budget_ = 0, used_ = 0;
   std::vector<size_t> order_;
   size_t next_ = 0;

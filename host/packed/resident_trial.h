@@ -24,9 +24,9 @@ int resident_rows(const TrialConfig& cfg, const PassShape& shape);
 
 class ResidentTrial {
  public:
-  // Allocates and initialises (glorot, SPEC 2; `init` when computed ahead) on `ex`; throws
-  // Error when the config is invalid or the executor cannot allocate.
-  // `train_x` / `train_y`: the training set in executor memory, outliving the trial.
+  // Allocates and initialises (glorot, docs/semantics.md#init; `init` when computed ahead) on `ex`;
+  // throws Error when the config is invalid or the executor cannot allocate. `train_x` / `train_y`:
+  // the training set in executor memory, outliving the trial.
   ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape, size_t bytes,
                 const uint8_t* train_x, const uint8_t* train_y, const Weights* init = nullptr);
   ~ResidentTrial();

@@ -1,5 +1,5 @@
-// The notebook's second picture: how evenly the balanced lists spread each categorical
-// choice over the trials (getUniformList, SPEC 1.2), counted over every trial row.
+// The notebook's second picture: how evenly the balanced lists spread each categorical choice over
+// the trials (getUniformList, docs/semantics.md#balanced-lists), counted over every trial row.
 #include <algorithm>
 
 #include "report/figure_kit.h"
@@ -98,7 +98,8 @@ Figure balance_figure(const SweepData& data, const SweepFacts&) {
       " trial rows read. Each choice comes from a balanced list (the notebook's "
       "getUniformList): every item of a k-item list appears n // k or n // k + 1 times. The "
       "structure list holds uniform twice and random four times, and the allow-dropout and "
-      "allow-momentum lists one no and three yes, on purpose (SPEC 1.3).";
+      "allow-momentum lists one no and three yes, on purpose "
+      "(docs/semantics.md#forced-diversification).";
   f.svg = svg.str();
   return f;
 }

@@ -12,10 +12,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// An epoch of a done trial takes ceil(N / B) optimizer steps (the last batch may be
-// partial, SPEC 2), so steps / epochs = k pins N into ((k - 1) B, k B]. Intersecting the
-// intervals of every done trial (each with its own B) narrows N down, usually to one
-// value; the dataset itself is not needed.
+// An epoch of a done trial takes ceil(N / B) optimizer steps (the last batch may be partial,
+// docs/semantics.md#epochs), so steps / epochs = k pins N into ((k - 1) B, k B]. Intersecting the
+// intervals of every done trial (each with its own B) narrows N down, usually to one value; the
+// dataset itself is not needed.
 std::optional<std::pair<int64_t, int64_t>> derive_training_rows(const SweepData& data) {
   int64_t lo = 1, hi = std::numeric_limits<int64_t>::max();
   bool any = false;

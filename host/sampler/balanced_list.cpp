@@ -1,4 +1,5 @@
-// The notebook's getUniformList (SPEC 1.2) on Philox words instead of numpy's generator.
+// The notebook's getUniformList (docs/semantics.md#balanced-lists) on Philox words instead of
+// numpy's generator.
 #include <string>
 #include <utility>
 

@@ -1,4 +1,4 @@
-// Squared centered L2 discrepancy (Hickernell 1998), the formula of SPEC 4.2.
+// Squared centered L2 discrepancy (Hickernell 1998), the formula of docs/semantics.md#discrepancy.
 #include "qrsweep/discrepancy.h"
 
 #include <cmath>

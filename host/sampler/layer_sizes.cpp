@@ -1,4 +1,5 @@
-// Layer sizes per structure family (SPEC 1.4), the notebook's rules with its rounding.
+// Layer sizes per structure family (docs/semantics.md#layer-sizes), the notebook's rules with its
+// rounding.
 #include <cmath>
 #include <string>
 
@@ -21,7 +22,7 @@ std::array<int, kMaxHiddenLayers> layer_sizes(Structure structure, int hidden_la
   const int n = hidden_layers;
   const double s = seeds[0];
   std::array<int, kMaxHiddenLayers> sizes{};
-  for (int k = 1; k <= n; ++k) {  // k: 1-based layer number, as in the SPEC
+  for (int k = 1; k <= n; ++k) {  // k: 1-based layer number, as in docs/semantics.md
     int size = 0;
     switch (structure) {
       case Structure::kUniform:

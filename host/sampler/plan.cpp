@@ -1,4 +1,4 @@
-// make_plan: the notebook's QRSearch (SPEC 1.2-1.4) without the training loop. The
+// make_plan: the notebook's QRSearch (docs/semantics.md#search) without the training loop. The
 // categorical lists span the whole sweep (a balanced list cannot be drawn row by row),
 // while every continuous value is computed from its row's position in its family, so a
 // shard computes only its own rows' points.
@@ -81,8 +81,8 @@ int size_family(Structure s) {
   }
 }
 
-// Every categorical column of the sweep: SPEC 1.3, including the deliberate deviation
-// that a trial without "Allow dropout" has no dropout flag at all.
+// Every categorical column of the sweep: docs/semantics.md#forced-diversification, including the
+// deliberate deviation that a trial without "Allow dropout" has no dropout flag at all.
 std::vector<TrialConfig> categorical_plan(const SearchSpace& space) {
   const int n = space.trials;
   const uint64_t seed = space.seed;

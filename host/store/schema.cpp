@@ -18,7 +18,7 @@ const char* const kTrialColumns =
 namespace {
 
 // Trials carry their whole configuration, so the table alone says exactly what ran
-// (STYLE 9); L3..L5 repeat hidden_layers because the notebook's table has them.
+// (docs/style.md#one-config); L3..L5 repeat hidden_layers because the notebook's table has them.
 const char* const kSchema = R"sql(
 CREATE TABLE sweep (
   id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -1,5 +1,6 @@
-// Testing the best trial (SPEC 1.6): retrain from scratch on every training row for its
-// Max val accuracy epoch epochs (same index and seed, so deterministic), then test.
+// Testing the best trial (docs/sweep.md#qrsweep-sweep, step 6): retrain from scratch on every
+// training row for its Max val accuracy epoch epochs (same index and seed, so deterministic), then
+// test.
 #include <chrono>
 #include <cmath>
 

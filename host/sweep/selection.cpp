@@ -1,5 +1,5 @@
-// Picking the best trial (SPEC 1.5/1.6): the lowest Min val loss, as the notebook's
-// sort_values(by=['Min val loss']).head(1), restricted to trials that finished cleanly.
+// Picking the best trial (docs/sweep.md#qrsweep-sweep, step 5): the lowest Min val loss, as the
+// notebook's sort_values(by=['Min val loss']).head(1), restricted to trials that finished cleanly.
 #include <cmath>
 
 #include "qrsweep/sweep.h"

@@ -28,8 +28,8 @@ struct Dataset {
   DatasetView view() const { return DatasetView{x.data(), y.data(), n, dim, classes}; }
 };
 
-// IDX files (SPEC 3), gzip-compressed (by magic bytes) or raw. Throws DataError naming
-// the file and the fault: bad magic, truncated data, count mismatch, label >= classes,
+// IDX files (docs/semantics.md#data), gzip-compressed (by magic bytes) or raw. Throws DataError
+// naming the file and the fault: bad magic, truncated data, count mismatch, label >= classes,
 // broken gzip stream. `classes` 0 means max label + 1 (at least 2), as for read_csv.
 Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes = 10);
 
@@ -42,7 +42,7 @@ Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */
 struct DataSplits {
   Dataset train;  // all training rows (60,000 for Fashion-MNIST)
   Dataset test;
-  int validation = 10000;  // the FIRST `validation` training rows validate (SPEC 1.1)
+  int validation = 10000;  // the FIRST `validation` training rows validate (docs/semantics.md#data)
   DatasetView fit() const;  // training rows after the validation block
   DatasetView val() const;  // the validation block
 };

@@ -1,5 +1,5 @@
-// The squared centered L2 discrepancy (SPEC 4.2; scipy's qmc.discrepancy default), the
-// yardstick the tests and the sweep report use for how evenly points fill [0, 1)^d.
+// The squared centered L2 discrepancy (docs/semantics.md#discrepancy; scipy's qmc.discrepancy
+// default), the yardstick the tests and the sweep report use for how evenly points fill [0, 1)^d.
 #pragma once
 #include <vector>
 

@@ -1,5 +1,5 @@
 // The sweep's results as the notebook's tables: all_trials.csv and best_trial.csv with
-// its columns first, in its order (SPEC 1.5), then qrsweep's own.
+// its columns first, in its order (docs/sweep.md#qrsweep-export), then qrsweep's own.
 #pragma once
 #include <optional>
 #include <string>
@@ -12,7 +12,8 @@ namespace qrsweep {
 // The notebook's four result columns: Min val loss, Min val loss epoch, Max val accuracy,
 // Max val accuracy epoch.
 const std::vector<std::string>& result_columns();
-// How many of trials_table()'s leading columns are the notebook's (SPEC 1.5: 30).
+// How many of trials_table()'s leading columns are the notebook's (docs/sweep.md#qrsweep-export:
+// 30).
 size_t notebook_column_count();
 
 // One row per trial: the notebook's config columns, its result columns, then Trial,

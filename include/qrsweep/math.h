@@ -1,7 +1,7 @@
-// The per-element maths of training (SPEC 2), written once: activations and their
-// derivatives, the dropout mask, the RMSprop-momentum step and the cross-entropy terms.
-// Both the CPU reference backend and the CUDA kernels call these, so only tiling and
-// indexing differ between the two (STYLE practice 13).
+// The per-element maths of training (docs/semantics.md#training), written once: activations and
+// their derivatives, the dropout mask, the RMSprop-momentum step and the cross-entropy terms. Both
+// the CPU reference backend and the CUDA kernels call these, so only tiling and indexing differ
+// between the two (docs/style.md#one-copy-of-the-maths).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -63,7 +63,7 @@ QRS_HD float dropout_u(uint64_t seed, uint32_t trial, uint32_t layer, uint32_t s
 // Multiplier for one element: 0 when dropped, 1/(1-rate) when kept.
 QRS_HD float dropout_factor(float rate, float u) { return u >= rate ? dropout_scale(rate) : 0.0f; }
 
-// Softmax cross-entropy of one row of logits (SPEC 2, logits path): loss =
+// Softmax cross-entropy of one row of logits (docs/semantics.md#loss, logits path): loss =
 // logsumexp(z) - z[label]; argmax (first max wins) gives the accuracy. `max` and
 // `sum_exp` let the caller form softmax(z)_j = exp(z_j - max) / sum_exp.
 template <typename T>

@@ -1,6 +1,6 @@
 // Philox4x32-10 (Salmon et al., SC'11), the counter-based generator behind all of a
 // trial's randomness. Header-only and host/device, so the CPU backend and the CUDA
-// kernels draw the same bits for the same (key, counter) — SPEC 4.3.
+// kernels draw the same bits for the same (key, counter) — docs/semantics.md#determinism.
 //
 // Layout, chosen to match cuRAND's device Philox: key = (seed low, seed high);
 // counter = (block low, block high, trial, purpose). cuRAND's

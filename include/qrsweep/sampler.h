@@ -1,4 +1,4 @@
-// The sweep's plan: the notebook's QRSearch (SPEC 1.2-1.4) as a pure function of the
+// The sweep's plan: the notebook's QRSearch (docs/semantics.md#search) as a pure function of the
 // search space. Categorical choices come from balanced lists, continuous values from
 // scrambled Sobol points (or Philox draws with sampler = "random"), each family of values
 // taking the first points of its own sequence so every subset is itself low-discrepancy.
@@ -22,9 +22,9 @@ std::vector<int> balanced_list(int items, int n, const PhiloxStream& stream);
 // Python's round() (half to even), which the notebook applies to sizes and batch sizes.
 int round_half_even(double x);
 
-// Hidden-layer sizes by structure (SPEC 1.4) from the quasi-random seed values, already
-// scaled into the layer-size range: seeds[0] is s for the single-seed structures, Random
-// uses seeds[0..hidden_layers-1]. Sizes are never below 1; past hidden_layers they are 0.
+// Hidden-layer sizes by structure (docs/semantics.md#layer-sizes) from the quasi-random seed
+// values, already scaled into the layer-size range: seeds[0] is s for the single-seed structures,
+// Random uses seeds[0..hidden_layers-1]. Sizes are never below 1; past hidden_layers they are 0.
 // Throws ConfigError for Structure::kGiven or hidden_layers outside 1..5.
 std::array<int, kMaxHiddenLayers> layer_sizes(Structure structure, int hidden_layers,
                                               const std::array<double, kMaxHiddenLayers>& seeds);

@@ -1,5 +1,5 @@
-// Sobol points with random access (point i from gray(i), SPEC 4.1), Joe & Kuo direction
-// numbers, and a seeded hash-based Owen scramble (Burley 2020) that needs nothing but
+// Sobol points with random access (point i from gray(i), docs/semantics.md#sobol), Joe & Kuo
+// direction numbers, and a seeded hash-based Owen scramble (Burley 2020) that needs nothing but
 // (index, dimension, seed), so any shard computes any point without state.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The search space: every input of a sweep (SPEC 1.1) as one struct whose member
+// The search space: every input of a sweep as one struct whose member
 // initializers ARE the defaults (the notebook's preset), read from and written to TOML.
 // docs/space.md documents each key.
 #pragma once
@@ -31,7 +31,7 @@ struct SearchSpace {
   uint64_t seed = 0;  // keys every sampler and training stream; 0..2^63-1 (TOML integers)
   SamplerKind sampler = SamplerKind::kSobol;
   std::vector<Activation> activations{Activation::kRelu, Activation::kTanh, Activation::kSigmoid};
-  Range layer_size{20, 1500, Scale::kLinear};  // rounded; may leave the range (SPEC 1.4)
+  Range layer_size{20, 1500, Scale::kLinear};  // may leave its range: docs/semantics.md#layer-sizes
   Range dropout_rate{0, 0.7, Scale::kLinear};
   Range learning_rate{0.0005, 0.005, Scale::kLinear};
   Range momentum{0, 1, Scale::kLinear};

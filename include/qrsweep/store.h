@@ -82,7 +82,8 @@ struct TrialRecord {
   std::string finished_at;  // "" until it finishes
 };
 
-// The best trial retrained on every training row and evaluated on the test set (SPEC 1.6).
+// The best trial retrained on every training row and evaluated on the test set
+// (docs/sweep.md#qrsweep-sweep, step 6).
 struct TestRecord {
   int trial = -1;
   int retrain_epochs = 0;

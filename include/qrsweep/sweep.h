@@ -101,8 +101,9 @@ void check_plan_rows(const std::string& path, const SweepRecord& sweep,
 // recorded now; the returned line says so ("" otherwise).
 std::string check_sweep_data(Store& store, const DataIdentity& loaded);
 
-// The best trial (SPEC 1.6): the lowest finite Min val loss among done trials; ties go to
-// the lower index; diverged and failed trials never win. nullopt when none qualifies.
+// The best trial (docs/sweep.md#qrsweep-sweep, step 5): the lowest finite Min val loss among done
+// trials; ties go to the lower index; diverged and failed trials never win. nullopt when none
+// qualifies.
 std::optional<TrialRecord> select_best(const std::vector<TrialRecord>& trials);
 
 // Retrains `best` from scratch on every training row (validation block included) for

@@ -1,5 +1,6 @@
-// Training one trial with tf.keras semantics (SPEC 2): epochs over fresh permutations,
-// validation after each, early stopping on val_loss, per-epoch history. Backend-agnostic.
+// Training one trial with tf.keras semantics (docs/semantics.md#training): epochs over fresh
+// permutations, validation after each, early stopping on val_loss, per-epoch history.
+// Backend-agnostic.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -45,7 +46,7 @@ struct TrainOptions {
   bool shuffle = true;
   bool dropout = true;
   int64_t max_steps = -1;       // stop after this many optimizer steps in all (-1: none)
-  bool validate = true;         // false: no validation (retrain on all rows, SPEC 1.6)
+  bool validate = true;         // false: no validation (retrain on all rows, docs/sweep.md)
   int fixed_epochs = -1;        // >0: run exactly this many epochs, no early stopping
   std::vector<double>* step_losses = nullptr;
   std::function<void(const EpochMetrics&)> on_epoch;  // called after every epoch

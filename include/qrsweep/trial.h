@@ -1,6 +1,6 @@
-// One trial's resolved configuration: the notebook's per-trial columns (SPEC 1.5) plus
-// what qrsweep adds (index, training seed, epoch budget). Everything a backend needs to
-// train the trial, and everything the store writes back.
+// One trial's resolved configuration: the notebook's per-trial columns
+// (docs/sweep.md#qrsweep-export) plus what qrsweep adds (index, training seed, epoch budget).
+// Everything a backend needs to train the trial, and everything the store writes back.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -47,7 +47,7 @@ struct TrialConfig {
 
   // Layer widths including input and the output: {in, L1N, .., LkN, classes}.
   std::vector<int> widths(int inputs, int classes) const;
-  // Dense parameter count P (SPEC 5).
+  // Dense parameter count P (docs/semantics.md#cost-model).
   int64_t parameter_count(int inputs, int classes) const;
   // Throws ConfigError naming the field when the config cannot be trained.
   void validate() const;

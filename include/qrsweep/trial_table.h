@@ -1,6 +1,6 @@
-// The trial table (SPEC 1.5): the notebook's column names for a trial's configuration,
-// qrsweep's own columns after them, cells as text, and CSV / JSON writers that `plan`
-// and `export` share.
+// The trial table (docs/sweep.md#qrsweep-export): the notebook's column names for a trial's
+// configuration, qrsweep's own columns after them, cells as text, and CSV / JSON writers that
+// `plan` and `export` share.
 #pragma once
 #include <cstdint>
 #include <string>

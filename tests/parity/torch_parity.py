@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trains the network qrsweep trains, in PyTorch (CPU, float32), with SPEC 2's rules
+"""Trains the network qrsweep trains, in PyTorch (CPU, float32), with docs/semantics.md's rules
 written out: the tf.keras RMSprop step (eps inside the sqrt on the momentum branch),
 softmax cross-entropy on logits, batches in file order with the last partial batch kept.
 

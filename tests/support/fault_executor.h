@@ -1,7 +1,8 @@
 // An Executor that forwards to another and injects one device fault at a chosen grouped-GEMM
-// launch, for the packed scheduler's fault tests (host: tests/test_packed_faults.cpp; GPU:
-// tests/gpu_fault_test.cpp). It also counts the GEMM launches, so a test can aim the fault
-// at a point of a clean run (after the first trial finished, say).
+// launch (or a refused allocation before it), for the packed scheduler's fault tests (host:
+// tests/test_packed_faults.cpp; GPU: tests/gpu_fault_test.cpp). It also counts the GEMM
+// launches, so a test can aim the fault at a point of a clean run (after the first trial
+// finished, say).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,11 @@ enum class Fault {
   kBrokenDevice,   // the op throws, and so does every later call (a lost device)
   kRefusedLaunch,  // the op reaches the real launcher with an empty list (count 0): it refuses
   kBadPointer,     // the op writes its first problem's output at an unmapped address (GPU)
+  // An allocation is refused (cudaMalloc's out of memory), once: the first allocate() after
+  // GEMM launch `at` - 1, i.e. a refill before launch `at`. On an executor that knows its
+  // memory (a GPU) the real allocator is asked for more than the device has, so the device's
+  // own failure path runs; elsewhere allocate() throws as that path does.
+  kRefusedAllocation,
 };
 
 class FaultExecutor final : public Executor {
@@ -33,6 +39,14 @@ class FaultExecutor final : public Executor {
   std::string describe() const override { return in_->describe() + " with an injected fault"; }
   void* allocate(size_t bytes) override {
     check();
+    if (fault_ == Fault::kRefusedAllocation && at_ > 0 && !fired_ && gemms_ >= at_ - 1) {
+      fired_ = true;
+      size_t free_bytes = 0, total_bytes = 0;
+      if (!in_->memory_info(&free_bytes, &total_bytes))
+        throw Error("injected: out of memory allocating " + std::to_string(bytes) + " bytes");
+      in_->release(in_->allocate(4 * total_bytes + (size_t{1} << 40)));  // throws
+      throw Error("the device granted an allocation larger than its memory");
+    }
     return in_->allocate(bytes);
   }
   void release(void* p) noexcept override { in_->release(p); }
@@ -70,7 +84,8 @@ class FaultExecutor final : public Executor {
 
   void gemm(const Staged<GemmProblem>& s) override {
     check();
-    if (++gemms_ != at_ || fault_ == Fault::kNone) return in_->gemm(s);
+    if (++gemms_ != at_ || fault_ == Fault::kNone || fault_ == Fault::kRefusedAllocation)
+      return in_->gemm(s);
     fired_ = true;
     switch (fault_) {
       case Fault::kThrow:
