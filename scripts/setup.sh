@@ -6,7 +6,7 @@
 #                             Chromium and rsvg-convert for the report tests)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
-      zlib1g-dev libsqlite3-dev libopenblas-dev
+      zlib1g-dev libsqlite3-dev libopenblas-dev libxxhash-dev
       libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libgtest-dev
       dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then

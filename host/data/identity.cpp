@@ -2,16 +2,18 @@
 // what the store records so that no resume or merge mixes results of different data.
 #include <cstdio>
 
-#include "data/content_hash.h"
+#include <xxhash.h>
+
 #include "qrsweep/dataset.h"
 
 namespace qrsweep {
 
 namespace {
 
+// XXH64 (Debian's libxxhash) of the images, then of the labels seeded with that hash.
 uint64_t hash_rows(const Dataset& d, uint64_t seed) {
-  const uint64_t h = data_detail::xxh64(d.x.data(), d.x.size(), seed);
-  return data_detail::xxh64(d.y.data(), d.y.size(), h);
+  const uint64_t h = XXH64(d.x.data(), d.x.size(), seed);
+  return XXH64(d.y.data(), d.y.size(), h);
 }
 
 }  // namespace
