@@ -11,6 +11,7 @@
 #include "qrsweep/backend.h"
 #include "qrsweep/store.h"
 #include "sweep/progress.h"
+#include "sweep/store_queue.h"
 
 namespace qrsweep::sweep_detail {
 
@@ -23,10 +24,11 @@ struct PoolContext {
   Progress* progress = nullptr;
   std::function<bool()> stop_requested;  // a signal asked to stop (polled between epochs)
   std::function<void(const TrialConfig&, const EpochMetrics&)> after_epoch;  // test hook
+  CommitPolicy commits;  // how the store's writer groups commits (store_queue.h)
 };
 
 struct PoolResult {
-  int finished = 0;  // trials that ended done, diverged or failed
+  int finished = 0;  // trials that ended done, diverged or failed, their rows committed
   int requeued = 0;  // trials stopped by a signal and put back in the queue
   // The first store failure (disk full, I/O error): it stopped every worker.
   std::exception_ptr fatal;
@@ -37,7 +39,8 @@ struct PoolResult {
 std::string describe_packed(const PackedStats& s);
 
 // Trains `pending` (in order, `jobs` at a time) until all are finished, a stop is
-// requested, or the store fails. An exception inside a trial marks that trial failed and
+// requested, or the store fails. Every write goes through one StoreQueue, drained before
+// the call returns; a trial is reported finished once its row is committed. An exception inside a trial marks that trial failed and
 // the pool goes on; a NaN or infinite loss ends it as diverged.
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
