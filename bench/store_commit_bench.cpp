@@ -10,9 +10,10 @@
 //   3. The wall time of a sweep of many tiny trials (the CPU pool, 2 jobs) with its store at
 //      each latency, per row (the writer with batches of one: one transaction per write, as
 //      before) and grouped (the sweep's default), against the same sweep whose syncs return
-//      at once without touching the disk (the store's CPU work stays in the baseline).
+//      at once without touching the disk (the store's CPU work stays in the baseline); each
+//      measured run between two baseline runs, the overhead against their mean.
 //
-// Prints Markdown; repeats each sweep and gives the median with min-max.
+// Prints Markdown: medians over the repeats with min-max (or min to max).
 //   qrsweep_bench_store [--dir DIR] [--trials N] [--repeats R]
 #include <algorithm>
 #include <chrono>
@@ -195,31 +196,38 @@ int run(const Args& a) {
     std::fflush(stdout);
   }
 
-  std::printf("\n## A sweep of %d tiny trials (CPU, 2 jobs): wall time, median (min-max) of %d\n\n",
-              a.trials, a.repeats);
-  auto measure = [&](int ms, sweep_detail::CommitPolicy policy) {
-    std::vector<double> v;
-    for (int r = 0; r < a.repeats; ++r) {
-      set_latency(ms);
-      v.push_back(run_sweep_once(sw, scratch, policy));
-    }
-    return spread(v);
-  };
+  std::printf("\n## A sweep of %d tiny trials (CPU, 2 jobs), %d repeats\n\n", a.trials,
+              a.repeats);
+  // Each measured run is bracketed by two baseline runs and compared with their mean, so a
+  // machine whose load drifts (other builds) skews the ratio less than the times.
   const sweep_detail::CommitPolicy grouped;  // the sweep's default
   const sweep_detail::CommitPolicy per_row{milliseconds(0), 1};
-  const Spread base = measure(-1, grouped);
-  std::printf("baseline (syncs return at once, no disk): %.2f s (%.2f-%.2f)\n\n", base.median,
-              base.lo, base.hi);
-  std::printf("| added per fsync | one transaction per write | store overhead | group commit | "
-              "store overhead |\n| --- | --- | --- | --- | --- |\n");
+  auto timed = [&](int ms, sweep_detail::CommitPolicy policy) {
+    set_latency(ms);
+    return run_sweep_once(sw, scratch, policy);
+  };
+  auto overhead = [&](int ms, sweep_detail::CommitPolicy policy, double* wall) {
+    const double b1 = timed(-1, grouped);
+    *wall = timed(ms, policy);
+    const double b2 = timed(-1, grouped);
+    return *wall / (0.5 * (b1 + b2)) - 1.0;
+  };
+  std::printf("| added per fsync | one transaction per write: wall | store overhead | group "
+              "commit: wall | store overhead |\n| --- | --- | --- | --- | --- |\n");
   for (int ms : latencies) {
-    const Spread before = measure(ms, per_row);
-    const Spread after = measure(ms, grouped);
-    auto pct = [&](double s) { return 100.0 * (s / base.median - 1.0); };
-    std::printf("| %d ms | %.2f s (%.2f-%.2f) | %+.0f%% | %.2f s (%.2f-%.2f) | %+.1f%% "
-                "(%+.1f%% to %+.1f%%) |\n",
-                ms, before.median, before.lo, before.hi, pct(before.median), after.median,
-                after.lo, after.hi, pct(after.median), pct(after.lo), pct(after.hi));
+    std::vector<double> wb, ob, wa, oa;
+    for (int r = 0; r < a.repeats; ++r) {
+      double w = 0;
+      ob.push_back(overhead(ms, per_row, &w));
+      wb.push_back(w);
+      oa.push_back(overhead(ms, grouped, &w));
+      wa.push_back(w);
+    }
+    const Spread tb = spread(wb), pb = spread(ob), ta = spread(wa), pa = spread(oa);
+    std::printf("| %d ms | %.2f s (%.2f-%.2f) | %+.0f%% (%+.0f%% to %+.0f%%) | %.2f s (%.2f-%.2f) "
+                "| %+.1f%% (%+.1f%% to %+.1f%%) |\n",
+                ms, tb.median, tb.lo, tb.hi, 100 * pb.median, 100 * pb.lo, 100 * pb.hi, ta.median,
+                ta.lo, ta.hi, 100 * pa.median, 100 * pa.lo, 100 * pa.hi);
     std::fflush(stdout);
   }
   return 0;

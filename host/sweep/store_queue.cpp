@@ -36,10 +36,7 @@ void StoreQueue::post(TrialWrite write, std::function<void()> durable) {
   if (wake) work_.notify_one();
 }
 
-bool StoreQueue::failed() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return failure_ != nullptr;
-}
+bool StoreQueue::failed() const { return failed_.load(); }
 
 uint64_t StoreQueue::commits() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -87,6 +84,7 @@ void StoreQueue::run() {
     if (committed) ++commits_;
     if (e && !failure_) {
       failure_ = e;
+      failed_ = true;
       dropped = pending_.size();  // what follows a failed commit must not land out of order
       pending_.clear();
       room_.notify_all();

@@ -11,6 +11,7 @@
 // before the row that marks it finished, and a requeue after the epochs it removes.
 // docs/sweep.md, "Durability", says what this means for a crash.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -73,6 +74,7 @@ class StoreQueue {
   uint64_t posted_ = 0, settled_ = 0, flush_to_ = 0, commits_ = 0;
   bool closing_ = false;
   std::exception_ptr failure_;
+  std::atomic<bool> failed_{false};  // failure_ is set; read between steps without the lock
   std::thread thread_;  // last: starts once the members above exist
 };
 
