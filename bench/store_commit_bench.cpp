@@ -118,7 +118,8 @@ double grouped_rate(Store& store, int trials, int rows) {
   const auto t0 = Clock::now();
   {
     sweep_detail::StoreQueue q(store);
-    for (int i = 0; i < rows; ++i) q.post(TrialWrite::epoch_row(i % trials, metrics(1 + i / trials)));
+    for (int i = 0; i < rows; ++i)
+      q.post(TrialWrite::epoch_row(i % trials, metrics(1 + i / trials)));
     if (q.drain()) throw Error("the benchmark's commits failed");
   }
   return rows / since(t0);
@@ -141,7 +142,9 @@ double notebook_scale(Store& store, const std::vector<TrialConfig>& plan) {
   return since(t0);
 }
 
-double run_sweep_once(const Sweep& sw, Scratch& scratch, sweep_detail::CommitPolicy policy) {
+// The sweep's wall time; `wait`: the part spent waiting for the store's last commits.
+double run_sweep_once(const Sweep& sw, Scratch& scratch, sweep_detail::CommitPolicy policy,
+                      double* wait = nullptr) {
   auto store = open_sweep_store(scratch.fresh("sweep"), sw.space, Shard{}, sw.plan);
   BackendOptions bo;
   bo.threads = 1;
@@ -160,6 +163,7 @@ double run_sweep_once(const Sweep& sw, Scratch& scratch, sweep_detail::CommitPol
   sweep_detail::PoolResult r = sweep_detail::run_trials(sw.plan, ctx);
   const double s = since(t0);
   if (r.fatal || r.finished != sw.space.trials) throw Error("the benchmark's sweep failed");
+  if (wait) *wait = r.store_wait_seconds;
   return s;
 }
 
@@ -179,8 +183,9 @@ int run(const Args& a) {
   const std::vector<int> latencies = {0, 2, 20};
 
   std::printf("## Epoch rows committed per second (store in %s)\n\n", a.dir.c_str());
-  std::printf("| added per fsync | one transaction per row | group commit | 9,000 epoch rows + "
-              "600 trial writes, grouped | the same, one transaction each (from the rate) |\n");
+  std::printf(
+      "| added per fsync | one transaction per row | group commit | 9,000 epoch rows + "
+      "600 trial writes, grouped | the same, one transaction each (from the rate) |\n");
   std::printf("| --- | --- | --- | --- | --- |\n");
   for (int ms : latencies) {
     set_latency(ms);
@@ -196,38 +201,47 @@ int run(const Args& a) {
     std::fflush(stdout);
   }
 
-  std::printf("\n## A sweep of %d tiny trials (CPU, 2 jobs), %d repeats\n\n", a.trials,
-              a.repeats);
+  std::printf("\n## A sweep of %d tiny trials (CPU, 2 jobs), %d repeats\n\n", a.trials, a.repeats);
   // Each measured run is bracketed by two baseline runs and compared with their mean, so a
   // machine whose load drifts (other builds) skews the ratio less than the times.
   const sweep_detail::CommitPolicy grouped;  // the sweep's default
   const sweep_detail::CommitPolicy per_row{milliseconds(0), 1};
-  auto timed = [&](int ms, sweep_detail::CommitPolicy policy) {
+  auto timed = [&](int ms, sweep_detail::CommitPolicy policy, double* wait = nullptr) {
     set_latency(ms);
-    return run_sweep_once(sw, scratch, policy);
+    return run_sweep_once(sw, scratch, policy, wait);
   };
-  auto overhead = [&](int ms, sweep_detail::CommitPolicy policy, double* wall) {
+  // The overhead against the baseline runs around it; `wait_share`: the final wait for the
+  // store as a share of the run's wall time (what the store adds, measured from inside).
+  auto overhead = [&](int ms, sweep_detail::CommitPolicy policy, double* wall, double* wait_share) {
     const double b1 = timed(-1, grouped);
-    *wall = timed(ms, policy);
+    double wait = 0;
+    *wall = timed(ms, policy, &wait);
+    *wait_share = wait / *wall;
     const double b2 = timed(-1, grouped);
     return *wall / (0.5 * (b1 + b2)) - 1.0;
   };
-  std::printf("| added per fsync | one transaction per write: wall | store overhead | group "
-              "commit: wall | store overhead |\n| --- | --- | --- | --- | --- |\n");
+  std::printf(
+      "| added per fsync | one transaction per write: wall | store overhead | group "
+      "commit: wall | store overhead | final wait for the store |\n"
+      "| --- | --- | --- | --- | --- | --- |\n");
   for (int ms : latencies) {
-    std::vector<double> wb, ob, wa, oa;
+    std::vector<double> wb, ob, wa, oa, sa;
     for (int r = 0; r < a.repeats; ++r) {
-      double w = 0;
-      ob.push_back(overhead(ms, per_row, &w));
+      double w = 0, share = 0;
+      ob.push_back(overhead(ms, per_row, &w, &share));
       wb.push_back(w);
-      oa.push_back(overhead(ms, grouped, &w));
+      oa.push_back(overhead(ms, grouped, &w, &share));
       wa.push_back(w);
+      sa.push_back(share);
     }
-    const Spread tb = spread(wb), pb = spread(ob), ta = spread(wa), pa = spread(oa);
-    std::printf("| %d ms | %.2f s (%.2f-%.2f) | %+.0f%% (%+.0f%% to %+.0f%%) | %.2f s (%.2f-%.2f) "
-                "| %+.1f%% (%+.1f%% to %+.1f%%) |\n",
-                ms, tb.median, tb.lo, tb.hi, 100 * pb.median, 100 * pb.lo, 100 * pb.hi, ta.median,
-                ta.lo, ta.hi, 100 * pa.median, 100 * pa.lo, 100 * pa.hi);
+    const Spread tb = spread(wb), pb = spread(ob), ta = spread(wa), pa = spread(oa),
+                 qa = spread(sa);
+    std::printf(
+        "| %d ms | %.2f s (%.2f-%.2f) | %+.0f%% (%+.0f%% to %+.0f%%) | %.2f s (%.2f-%.2f) "
+        "| %+.1f%% (%+.1f%% to %+.1f%%) | %.2f%% (%.2f%%-%.2f%%) |\n",
+        ms, tb.median, tb.lo, tb.hi, 100 * pb.median, 100 * pb.lo, 100 * pb.hi, ta.median, ta.lo,
+        ta.hi, 100 * pa.median, 100 * pa.lo, 100 * pa.hi, 100 * qa.median, 100 * qa.lo,
+        100 * qa.hi);
     std::fflush(stdout);
   }
   return 0;

@@ -4,7 +4,6 @@
 // is committed (the CPU pool and the packed path alike); and kill -9 at random moments,
 // then a resume, still gives the uninterrupted run's tables. docs/sweep.md, "Durability".
 #include <gtest/gtest.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -162,8 +161,8 @@ struct DurabilityWitness {
       int trial = -1;
       if (std::sscanf(line.c_str(), "trial %d ", &trial) != 1) continue;
       w->reported.push_back(trial);
-      const std::string status = query_text(
-          w->path, "SELECT status FROM trials WHERE trial = " + std::to_string(trial));
+      const std::string status =
+          query_text(w->path, "SELECT status FROM trials WHERE trial = " + std::to_string(trial));
       if (status != "done" && status != "diverged" && status != "failed")
         w->not_durable.push_back(trial);
     }
@@ -208,8 +207,8 @@ TEST(StoreCommits, AnUnknownVfsIsABadSettingNamedInTheMessage) {
   write_file(dir.file("space.toml"), tiny_space(dir, "trials = 2\nmax_epochs = 1\n", 50, 3));
   const RunResult r =
       run_command("QRSWEEP_SQLITE_VFS=nonesuch '" + std::string(QRSWEEP_BINARY) +
-                  "' sweep --quiet --backend cpu --space '" + dir.file("space.toml") +
-                  "' --out '" + dir.file("out") + "' 2>&1");
+                  "' sweep --quiet --backend cpu --space '" + dir.file("space.toml") + "' --out '" +
+                  dir.file("out") + "' 2>&1");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("QRSWEEP_SQLITE_VFS=nonesuch"), std::string::npos) << r.output;
 }
@@ -222,7 +221,7 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
   write_noisy_csv(dir, 1500, 300, 24, 4);
   write_file(dir.file("space.toml"),
              tiny_space(dir,
-                        "trials = 12\nseed = 3\nmax_epochs = 8\npatience = 3\n"
+                        "trials = 16\nseed = 3\nmax_epochs = 8\npatience = 3\n"
                         "[layer_size]\nlow = 16\nhigh = 64\n[batch_size]\nlow = 8\nhigh = 32\n",
                         300, 4));
   register_slow_vfs();  // this process reads the stores through it too
@@ -230,8 +229,9 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
   ScopedEnv vfs("QRSWEEP_SQLITE_VFS", kSlowVfs);
   ScopedEnv delay("QRSWEEP_SLOW_VFS_MS", "20");
   auto args = [&](const std::string& out) {
-    return std::vector<std::string>{"sweep", "--space", dir.file("space.toml"), "--out",
-                                    dir.file(out), "--backend", "cpu", "--jobs", "2"};
+    return std::vector<std::string>{"sweep", "--space",     dir.file("space.toml"),
+                                    "--out", dir.file(out), "--backend",
+                                    "cpu",   "--jobs",      "2"};
   };
   const std::string ref = store_path(dir.file("ref")), s = store_path(dir.file("s"));
   auto finished_rows = [&](const std::string& path) {
@@ -244,34 +244,44 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
     return rows;
   };
 
-  const auto t0 = std::chrono::steady_clock::now();
   Child whole(args("ref"), dir.file("ref.log"), QRSWEEP_SLOW_VFS_BINARY);
   ASSERT_EQ(whole.wait(), 0) << read_file(dir.file("ref.log"));
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  // Four kill moments spread over the sweep: once a random number of trials (0 to all but
+  // one, drawn four times and sorted) are finished in the store, then 0-200 ms later,
+  // anywhere in the writer's commit cycle; a resumed run that is already past its target is
+  // killed during start-up.
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("kill moments drawn with seed " + std::to_string(seed));
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> moment(0.05 * wall, 0.6 * wall);
+  std::vector<long long> targets;
+  for (int i = 0; i < 4; ++i) targets.push_back(std::uniform_int_distribution<int>(0, 15)(rng));
+  std::sort(targets.begin(), targets.end());
+  std::uniform_int_distribution<int> extra_ms(0, 200);
+  auto finished = [&] {
+    return query_int(s, "SELECT count(*) FROM trials WHERE status IN "
+                        "('done', 'diverged', 'failed')");
+  };
   int kills = 0;
-  for (int attempt = 0; attempt < 10 && kills < 4; ++attempt) {
+  for (const long long target : targets) {
     const std::vector<std::string> kept = finished_rows(s);
+    const int extra = extra_ms(rng);
     Child child(args("s"), dir.file("s.log"), QRSWEEP_SLOW_VFS_BINARY);
     int status = 0;
-    const double at = moment(rng);
-    if (wait_until([&] { return child.exited(&status); }, at)) {
+    auto ended = [&] { return child.exited(&status); };
+    if (wait_until([&] { return ended() || finished() >= target; }, 120) &&
+        (ended() || wait_until(ended, extra / 1000.0))) {
       ASSERT_EQ(status, 0) << read_file(dir.file("s.log"));
       break;  // it finished first: nothing left to kill
     }
+    const double at = extra / 1000.0;
     child.signal(SIGKILL);
     status = child.wait();
     if (status == 0) break;
     ASSERT_EQ(status, 128 + SIGKILL) << read_file(dir.file("s.log"));
     ++kills;
-    std::fprintf(stderr, "killed at %.2f s: %lld trials finished, %lld epoch rows\n", at,
-                 query_int(s, "SELECT count(*) FROM trials WHERE status IN "
-                              "('done', 'diverged', 'failed')"),
-                 query_int(s, "SELECT count(*) FROM epochs"));
+    std::fprintf(stderr, "killed %.3f s after %lld finished: %lld finished, %lld epoch rows\n", at,
+                 target, finished(), query_int(s, "SELECT count(*) FROM epochs"));
     if (!Store::exists(s)) continue;  // killed before the store's first commit
     EXPECT_EQ(query_text(s, "PRAGMA quick_check"), "ok");
     const std::vector<std::string> now = finished_rows(s);
@@ -287,13 +297,12 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
           query_text(s, "SELECT status FROM trials WHERE trial = " + std::to_string(trial));
       EXPECT_TRUE(status_now == "done" || status_now == "diverged" || status_now == "failed")
           << "trial " << trial << " was reported finished, then lost: " << status_now;
-      EXPECT_EQ(query_int(s, "SELECT count(*) FROM epochs WHERE trial = " + std::to_string(trial)),
-                query_int(s, "SELECT epochs_run FROM trials WHERE trial = " +
-                                 std::to_string(trial)));
+      EXPECT_EQ(
+          query_int(s, "SELECT count(*) FROM epochs WHERE trial = " + std::to_string(trial)),
+          query_int(s, "SELECT epochs_run FROM trials WHERE trial = " + std::to_string(trial)));
     }
   }
-  std::fprintf(stderr, "%d kills in an uninterrupted run of %.2f s\n", kills, wall);
-  EXPECT_GE(kills, 2) << "the sweep ended before the kills: make it longer";
+  EXPECT_GE(kills, 3) << "the sweep ended before the kills: make it longer";
   Child last(args("s"), dir.file("s.log"), QRSWEEP_SLOW_VFS_BINARY);
   ASSERT_EQ(last.wait(), 0) << read_file(dir.file("s.log"));
   const std::set<std::string>& clock = wall_clock_columns();

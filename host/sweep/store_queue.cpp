@@ -7,8 +7,7 @@
 namespace qrsweep::sweep_detail {
 
 StoreQueue::StoreQueue(Store& store, CommitPolicy policy)
-    : StoreQueue([&store](const std::vector<TrialWrite>& batch) { store.write(batch); },
-                 policy) {}
+    : StoreQueue([&store](const std::vector<TrialWrite>& batch) { store.write(batch); }, policy) {}
 
 StoreQueue::StoreQueue(Commit commit, CommitPolicy policy)
     : commit_(std::move(commit)),

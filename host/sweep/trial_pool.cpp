@@ -31,7 +31,10 @@ class Pool {
     for (auto& w : workers) w.join();
     PoolResult r;
     // Everything handed over is committed (and reported) before the sweep reads the store.
+    const auto t0 = std::chrono::steady_clock::now();
     r.fatal = commits_.drain();
+    r.store_wait_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.finished = finished_.load();
     r.requeued = requeued_.load();
     return r;
@@ -211,7 +214,9 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
   }
   // Everything handed over is committed before the sweep reads the store again; a store
   // failure is the first cause to report.
+  const auto t0 = Clock::now();
   if (std::exception_ptr e = commits.drain()) res.fatal = e;
+  res.store_wait_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   res.finished = finished.load();
   res.requeued = requeued.load();
   return res;

@@ -33,15 +33,18 @@ struct PoolResult {
   // The first store failure (disk full, I/O error): it stopped every worker.
   std::exception_ptr fatal;
   std::optional<PackedStats> packed;  // the packed path's counters, when it ran to its end
+  // How long the run waited, once training was over, for the store's last commits.
+  double store_wait_seconds = 0;
 };
 
 // One line about a packed run for the sweep's log: rounds, peak residency, graph replays.
 std::string describe_packed(const PackedStats& s);
 
 // Trains `pending` (in order, `jobs` at a time) until all are finished, a stop is
-// requested, or the store fails. Every write goes through one StoreQueue, drained before
-// the call returns; a trial is reported finished once its row is committed. An exception inside a trial marks that trial failed and
-// the pool goes on; a NaN or infinite loss ends it as diverged.
+// requested, or the store fails. An exception inside a trial marks that trial failed and
+// the pool goes on; a NaN or infinite loss ends it as diverged. Every write goes through
+// one StoreQueue, drained before the call returns; a trial is reported finished (progress,
+// PoolResult::finished) once its row is committed.
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
 // The same through the backend's packed scheduler (ctx.backend->packed() must be set): every

@@ -80,11 +80,30 @@ int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
   return m(f)->xUnfetch(real(f), off, p);
 }
 
-const sqlite3_io_methods kMethods = {
-    3,           x_close,          x_read,         x_write,        x_truncate,
-    x_sync,      x_file_size,      x_lock,         x_unlock,       x_check_reserved,
-    x_file_control, x_sector_size, x_device,       x_shm_map,      x_shm_lock,
-    x_shm_barrier,  x_shm_unmap,   x_fetch,        x_unfetch};
+sqlite3_io_methods make_methods() {
+  sqlite3_io_methods io{};
+  io.iVersion = 3;
+  io.xClose = x_close;
+  io.xRead = x_read;
+  io.xWrite = x_write;
+  io.xTruncate = x_truncate;
+  io.xSync = x_sync;
+  io.xFileSize = x_file_size;
+  io.xLock = x_lock;
+  io.xUnlock = x_unlock;
+  io.xCheckReservedLock = x_check_reserved;
+  io.xFileControl = x_file_control;
+  io.xSectorSize = x_sector_size;
+  io.xDeviceCharacteristics = x_device;
+  io.xShmMap = x_shm_map;
+  io.xShmLock = x_shm_lock;
+  io.xShmBarrier = x_shm_barrier;
+  io.xShmUnmap = x_shm_unmap;
+  io.xFetch = x_fetch;
+  io.xUnfetch = x_unfetch;
+  return io;
+}
+const sqlite3_io_methods kMethods = make_methods();
 
 int v_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   SlowFile* p = reinterpret_cast<SlowFile*>(f);
