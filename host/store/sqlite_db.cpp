@@ -33,8 +33,7 @@ std::string describe_sql(const std::string& sql) {
 }
 
 // The SQLite VFS every store connection goes through: the default unless the environment
-// names another (QRSWEEP_SQLITE_VFS; docs/sweep.md): one of SQLite's own, such as
-// unix-dotfile for a file system without POSIX locks, or a test's slow disk.
+// names another (QRSWEEP_SQLITE_VFS; docs/sweep.md), such as the tests' slow disk.
 const char* store_vfs() {
   const char* name = std::getenv("QRSWEEP_SQLITE_VFS");
   if (!name || !*name) return nullptr;
