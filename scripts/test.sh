@@ -13,7 +13,9 @@ if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
   (cd build-asan && ctest --output-on-failure -j "$(nproc)" -L cpu -LE slow --timeout 1500)
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRSWEEP_TSAN=ON >/dev/null
   cmake --build build-tsan -j "$(nproc)" --target test_sweep test_store_queue \
-    test_host_parallel test_packed_sweep test_packed_invariance test_packed_faults
+    test_host_parallel test_packed_sweep test_packed_invariance test_packed_faults \
+    test_store_commits
   (cd build-tsan && ctest --output-on-failure -j "$(nproc)" --timeout 1500 \
-    -R '^(Sweep|StoreQueue|HostParallel|PackedSweep|PackedInvariance|PackedFaults)\.')
+    -R '^(Sweep|StoreQueue|HostParallel|PackedSweep|PackedInvariance|PackedFaults|StoreCommits)\.' \
+    -E 'KillNine')
 fi

@@ -129,10 +129,12 @@ inline const std::set<std::string>& wall_clock_columns() {
   return s;
 }
 
-// `qrsweep ARGS...` as a child process, its output in `log`.
+// `qrsweep ARGS...` as a child process, its output in `log` (`binary`: another build of
+// the CLI, such as the one on the slow VFS).
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const std::string& log) {
+  Child(const std::vector<std::string>& args, const std::string& log,
+        const char* binary = QRSWEEP_BINARY) {
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -142,10 +144,10 @@ class Child {
         dup2(fd, 2);
       }
       std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(QRSWEEP_BINARY));
+      argv.push_back(const_cast<char*>(binary));
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
-      execv(QRSWEEP_BINARY, argv.data());
+      execv(binary, argv.data());
       _exit(127);
     }
   }

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -31,10 +32,21 @@ std::string describe_sql(const std::string& sql) {
   return "running " + sql.substr(0, 40);
 }
 
+// The SQLite VFS every store connection goes through: the default unless the environment
+// names another (QRSWEEP_SQLITE_VFS; docs/sweep.md), such as the tests' slow disk.
+const char* store_vfs() {
+  const char* name = std::getenv("QRSWEEP_SQLITE_VFS");
+  if (!name || !*name) return nullptr;
+  if (!sqlite3_vfs_find(name))
+    throw ConfigError("QRSWEEP_SQLITE_VFS=" + std::string(name) +
+                      ": SQLite has no VFS of that name (unset it for the default)");
+  return name;
+}
+
 }  // namespace
 
 Db::Db(const std::string& path, int flags, const std::string& uri) : path_(path) {
-  int rc = sqlite3_open_v2(uri.empty() ? path.c_str() : uri.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(uri.empty() ? path.c_str() : uri.c_str(), &db_, flags, store_vfs());
   if (rc != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     int err = db_ ? sqlite3_system_errno(db_) : 0;

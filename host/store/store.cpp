@@ -47,8 +47,7 @@ struct Store::Impl {
 namespace {
 
 // ISO 8601 UTC with milliseconds: "2024-05-06T07:08:09.123Z".
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
+std::string utc_text(std::chrono::system_clock::time_point now) {
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const long ms = static_cast<long>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
@@ -60,6 +59,8 @@ std::string utc_now() {
   std::snprintf(out, sizeof out, "%s.%03ldZ", buf, ms);
   return out;
 }
+
+std::string utc_now() { return utc_text(std::chrono::system_clock::now()); }
 
 std::string placeholders(int n) {
   std::string s;
@@ -295,72 +296,144 @@ void Store::add_wall_seconds(double seconds) {
 }
 
 void Store::mark_running(int trial, const std::string& backend) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Db& db = impl_->writer();
-  Transaction tx(db);
-  Statement del(db, "DELETE FROM epochs WHERE trial = ?");
-  del.bind(1, trial);
-  del.run();
-  Statement s(db,
-              "UPDATE trials SET status = 'running', backend = ?, started_at = ? "
-              "WHERE trial = ?");
-  s.bind(1, backend).bind(2, utc_now()).bind(3, trial);
-  s.run();
-  if (sqlite3_changes(db.handle()) != 1)
-    throw Error(path_ + ": no trial " + std::to_string(trial) + " in the store");
-  tx.commit();
+  write({TrialWrite::start(trial, backend)});
 }
 
 void Store::add_epoch(int trial, const EpochMetrics& m) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->writer(),
-              "INSERT INTO epochs (trial, epoch, loss, accuracy, val_loss, val_accuracy, "
-              "seconds) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, trial).bind(2, m.epoch).bind(3, m.loss).bind(4, m.accuracy);
-  s.bind(5, m.val_loss).bind(6, m.val_accuracy).bind(7, m.seconds);
-  s.run();  // autocommit: one transaction per epoch row
+  write({TrialWrite::epoch_row(trial, m)});
 }
 
-void Store::finish_trial(const TrialRecord& r) {
-  if (!is_finished(r.status))
-    throw Error("finish_trial: trial " + std::to_string(r.config.index) + " has status " +
-                trial_status_name(r.status));
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement s(impl_->writer(),
-              "UPDATE trials SET status = ?, min_val_loss = ?, min_val_loss_epoch = ?, "
-              "max_val_accuracy = ?, max_val_accuracy_epoch = ?, epochs_run = ?, steps = ?, "
-              "seconds = ?, stop_reason = ?, error = ?, backend = ?, finished_at = ? "
-              "WHERE trial = ?");
-  s.bind(1, std::string(trial_status_name(r.status)))
-      .bind(2, r.min_val_loss)
-      .bind(3, r.min_val_loss_epoch)
-      .bind(4, r.max_val_accuracy)
-      .bind(5, r.max_val_accuracy_epoch)
-      .bind(6, r.epochs_run)
-      .bind(7, r.steps)
-      .bind(8, r.seconds)
-      .bind(9, r.stop_reason)
-      .bind(10, r.error)
-      .bind(11, r.backend)
-      .bind(12, utc_now())
-      .bind(13, r.config.index);
-  s.run();
-  if (sqlite3_changes(impl_->writer().handle()) != 1)
-    throw Error(path_ + ": no trial " + std::to_string(r.config.index) + " in the store");
+void Store::finish_trial(const TrialRecord& r) { write({TrialWrite::finish(r)}); }
+
+void Store::requeue(int trial) { write({TrialWrite::requeue(trial)}); }
+
+TrialWrite TrialWrite::start(int trial, const std::string& backend) {
+  TrialWrite w;
+  w.kind = Kind::kStart;
+  w.trial = trial;
+  w.backend = backend;
+  return w;
 }
 
-void Store::requeue(int trial) {
+TrialWrite TrialWrite::epoch_row(int trial, const EpochMetrics& m) {
+  TrialWrite w;
+  w.kind = Kind::kEpoch;
+  w.trial = trial;
+  w.epoch = m;
+  return w;
+}
+
+TrialWrite TrialWrite::finish(const TrialRecord& r) {
+  TrialWrite w;
+  w.kind = Kind::kFinish;
+  w.trial = r.config.index;
+  w.record = r;
+  return w;
+}
+
+TrialWrite TrialWrite::requeue(int trial) {
+  TrialWrite w;
+  w.kind = Kind::kRequeue;
+  w.trial = trial;
+  return w;
+}
+
+namespace {
+
+// The statements of Store::write, prepared once per transaction as they are first needed.
+class TrialWriter {
+ public:
+  TrialWriter(Db& db, const std::string& path) : db_(db), path_(path) {}
+
+  void apply(const TrialWrite& w) {
+    switch (w.kind) {
+      case TrialWrite::Kind::kStart:
+        delete_epochs(w.trial);
+        get(start_,
+            "UPDATE trials SET status = 'running', backend = ?, started_at = ? WHERE trial = ?")
+            .bind(1, w.backend)
+            .bind(2, utc_text(w.at))
+            .bind(3, w.trial)
+            .run();
+        expect_one_row(w.trial);
+        return;
+      case TrialWrite::Kind::kEpoch: {
+        const EpochMetrics& m = w.epoch;
+        Statement& s = get(epoch_,
+                           "INSERT INTO epochs (trial, epoch, loss, accuracy, val_loss, "
+                           "val_accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, w.trial).bind(2, m.epoch).bind(3, m.loss).bind(4, m.accuracy);
+        s.bind(5, m.val_loss).bind(6, m.val_accuracy).bind(7, m.seconds);
+        s.run();
+        return;
+      }
+      case TrialWrite::Kind::kFinish: {
+        const TrialRecord& r = w.record;
+        if (!is_finished(r.status))
+          throw Error("finish_trial: trial " + std::to_string(r.config.index) + " has status " +
+                      trial_status_name(r.status));
+        get(finish_,
+            "UPDATE trials SET status = ?, min_val_loss = ?, min_val_loss_epoch = ?, "
+            "max_val_accuracy = ?, max_val_accuracy_epoch = ?, epochs_run = ?, steps = ?, "
+            "seconds = ?, stop_reason = ?, error = ?, backend = ?, finished_at = ? "
+            "WHERE trial = ?")
+            .bind(1, std::string(trial_status_name(r.status)))
+            .bind(2, r.min_val_loss)
+            .bind(3, r.min_val_loss_epoch)
+            .bind(4, r.max_val_accuracy)
+            .bind(5, r.max_val_accuracy_epoch)
+            .bind(6, r.epochs_run)
+            .bind(7, r.steps)
+            .bind(8, r.seconds)
+            .bind(9, r.stop_reason)
+            .bind(10, r.error)
+            .bind(11, r.backend)
+            .bind(12, utc_text(w.at))
+            .bind(13, r.config.index)
+            .run();
+        expect_one_row(r.config.index);
+        return;
+      }
+      case TrialWrite::Kind::kRequeue:
+        delete_epochs(w.trial);
+        get(requeue_,
+            "UPDATE trials SET status = 'queued', backend = '', started_at = NULL "
+            "WHERE trial = ?")
+            .bind(1, w.trial)
+            .run();
+        return;
+    }
+  }
+
+ private:
+  Statement& get(std::unique_ptr<Statement>& s, const char* sql) {
+    if (!s) s = std::make_unique<Statement>(db_, sql);
+    return *s;
+  }
+  void delete_epochs(int trial) {
+    get(delete_, "DELETE FROM epochs WHERE trial = ?").bind(1, trial).run();
+  }
+  void expect_one_row(int trial) {
+    if (sqlite3_changes(db_.handle()) != 1)
+      throw Error(path_ + ": no trial " + std::to_string(trial) + " in the store");
+  }
+
+  Db& db_;
+  const std::string& path_;
+  std::unique_ptr<Statement> start_, epoch_, finish_, requeue_, delete_;
+};
+
+}  // namespace
+
+void Store::write(const std::vector<TrialWrite>& writes) {
+  if (writes.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   Db& db = impl_->writer();
   Transaction tx(db);
-  Statement del(db, "DELETE FROM epochs WHERE trial = ?");
-  del.bind(1, trial);
-  del.run();
-  Statement s(db,
-              "UPDATE trials SET status = 'queued', backend = '', started_at = NULL "
-              "WHERE trial = ?");
-  s.bind(1, trial);
-  s.run();
+  {
+    TrialWriter w(db, path_);  // its statements are finalized before the commit
+    for (const TrialWrite& one : writes) w.apply(one);
+  }
   tx.commit();
 }
 

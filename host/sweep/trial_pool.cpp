@@ -11,19 +11,18 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
-#include "sweep/store_queue.h"
 
 namespace qrsweep::sweep_detail {
 
 namespace {
 
-// Thrown through train_trial when storing an epoch failed; never escapes the pool.
+// Thrown through train_trial when the store failed; never escapes the pool.
 struct StoreAbort {};
 
 class Pool {
  public:
   Pool(const std::vector<TrialConfig>& pending, const PoolContext& ctx)
-      : pending_(pending), ctx_(ctx) {}
+      : pending_(pending), ctx_(ctx), commits_(*ctx.store, ctx.commits) {}
 
   PoolResult run() {
     const int jobs = std::max(1, std::min<int>(ctx_.jobs, static_cast<int>(pending_.size())));
@@ -31,26 +30,19 @@ class Pool {
     for (int j = 0; j < jobs; ++j) workers.emplace_back([this] { work(); });
     for (auto& w : workers) w.join();
     PoolResult r;
+    // Everything handed over is committed (and reported) before the sweep reads the store.
+    const auto t0 = std::chrono::steady_clock::now();
+    r.fatal = commits_.drain();
+    r.store_wait_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.finished = finished_.load();
     r.requeued = requeued_.load();
-    r.fatal = fatal_;
     return r;
   }
 
  private:
-  bool stopping() const { return abort_.load() || (ctx_.stop_requested && ctx_.stop_requested()); }
-
-  template <class F>
-  bool store_call(F&& f) {
-    try {
-      f();
-      return true;
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!fatal_) fatal_ = std::current_exception();
-      abort_ = true;
-      return false;
-    }
+  bool stopping() const {
+    return commits_.failed() || (ctx_.stop_requested && ctx_.stop_requested());
   }
 
   void work() {
@@ -58,15 +50,13 @@ class Pool {
       if (stopping()) return;
       const size_t k = next_.fetch_add(1);
       if (k >= pending_.size()) return;
-      if (!run_one(pending_[k])) return;
+      run_one(pending_[k]);
     }
   }
 
-  // False when the pool must stop (the store failed).
-  bool run_one(const TrialConfig& cfg) {
-    Store& store = *ctx_.store;
+  void run_one(const TrialConfig& cfg) {
     const std::string backend = ctx_.backend->name();
-    if (!store_call([&] { store.mark_running(cfg.index, backend); })) return false;
+    commits_.post(TrialWrite::start(cfg.index, backend));
     ctx_.progress->trial_started(cfg.index);
     const auto t0 = std::chrono::steady_clock::now();
     TrialRecord rec;
@@ -83,24 +73,26 @@ class Pool {
       TrainOptions opt;
       opt.should_stop = [this] { return stopping(); };
       opt.on_epoch = [&](const EpochMetrics& m) {
-        if (!store_call([&] { store.add_epoch(cfg.index, m); })) throw StoreAbort{};
+        if (commits_.failed()) throw StoreAbort{};
+        commits_.post(TrialWrite::epoch_row(cfg.index, m));
         seen.history.push_back(m);
         ctx_.progress->epoch_done(cfg.index, m);
         if (ctx_.after_epoch) ctx_.after_epoch(cfg, m);
       };
       TrialResult r = train_trial(*session, cfg, ctx_.fit, ctx_.val, opt);
       if (r.reason == StopReason::kInterrupted) {
-        if (!store_call([&] { store.requeue(cfg.index); })) return false;
-        ctx_.progress->trial_requeued(cfg.index);
-        ++requeued_;
-        return true;
+        commits_.post(TrialWrite::requeue(cfg.index), [this, index = cfg.index] {
+          ctx_.progress->trial_requeued(index);
+          ++requeued_;
+        });
+        return;
       }
       seen = std::move(r);
       rec.status =
           seen.reason == StopReason::kDiverged ? TrialStatus::kDiverged : TrialStatus::kDone;
       rec.stop_reason = stop_reason_name(seen.reason);
     } catch (const StoreAbort&) {
-      return false;
+      return;  // the store failed: the trial is rerun on resume
     } catch (const std::bad_alloc&) {
       rec.status = TrialStatus::kFailed;
       rec.error = "out of memory (std::bad_alloc): the trial's network or batch is too large";
@@ -119,19 +111,19 @@ class Pool {
     rec.epochs_run = static_cast<int>(seen.history.size());
     rec.steps = seen.steps;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!store_call([&] { store.finish_trial(rec); })) return false;
-    ctx_.progress->trial_finished(rec);
-    ++finished_;
-    return true;
+    // Reported finished once its row is committed, not before.
+    commits_.post(TrialWrite::finish(rec), [this, rec] {
+      ctx_.progress->trial_finished(rec);
+      ++finished_;
+    });
   }
 
   const std::vector<TrialConfig>& pending_;
   const PoolContext& ctx_;
   std::atomic<size_t> next_{0};
   std::atomic<int> finished_{0}, requeued_{0};
-  std::atomic<bool> abort_{false};
-  std::mutex mu_, open_mu_;
-  std::exception_ptr fatal_;
+  std::mutex open_mu_;
+  StoreQueue commits_;  // last: its thread runs callbacks that use the members above
 };
 
 }  // namespace
@@ -155,15 +147,15 @@ PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext
 PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
   using Clock = std::chrono::steady_clock;
   PoolResult res;
-  Store& store = *ctx.store;
   const std::string backend = ctx.backend->name();
-  // Commits run behind the scheduler (one thread, in order): the GPU keeps training while an
-  // epoch row is fsynced. A failed commit stops the run at the next round boundary.
-  StoreQueue commits;
+  std::atomic<int> finished{0}, requeued{0};  // counted on the writer's thread
+  // Commits run behind the scheduler, many to a transaction: the GPU keeps training while a
+  // batch is fsynced. A failed commit stops the run at the next round boundary.
+  StoreQueue commits(*ctx.store, ctx.commits);
   std::map<int, Clock::time_point> started;
   auto start = [&](const TrialConfig& cfg) {
     if (started.count(cfg.index)) return;
-    commits.post([&store, &backend, index = cfg.index] { store.mark_running(index, backend); });
+    commits.post(TrialWrite::start(cfg.index, backend));
     started[cfg.index] = Clock::now();
     ctx.progress->trial_started(cfg.index);
   };
@@ -175,7 +167,7 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
   opt.on_start = start;
   opt.on_epoch = [&](const TrialConfig& cfg, const EpochMetrics& m) {
     if (commits.failed()) throw Error("the store failed; the sweep stops");
-    commits.post([&store, index = cfg.index, m] { store.add_epoch(index, m); });
+    commits.post(TrialWrite::epoch_row(cfg.index, m));
     ctx.progress->epoch_done(cfg.index, m);
     if (ctx.after_epoch) ctx.after_epoch(cfg, m);
   };
@@ -183,9 +175,10 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     start(cfg);  // a trial refused at admission (too large) was never resident
     if (commits.failed()) return;
     if (error.empty() && r.reason == StopReason::kInterrupted) {
-      commits.post([&store, index = cfg.index] { store.requeue(index); });
-      ctx.progress->trial_requeued(cfg.index);
-      ++res.requeued;
+      commits.post(TrialWrite::requeue(cfg.index), [&ctx, &requeued, index = cfg.index] {
+        ctx.progress->trial_requeued(index);
+        ++requeued;
+      });
       return;
     }
     TrialRecord rec;
@@ -206,9 +199,11 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     rec.epochs_run = static_cast<int>(r.history.size());
     rec.steps = r.steps;
     rec.seconds = std::chrono::duration<double>(Clock::now() - started[cfg.index]).count();
-    commits.post([&store, rec] { store.finish_trial(rec); });
-    ctx.progress->trial_finished(rec);
-    ++res.finished;
+    // Reported finished once its row is committed, not before.
+    commits.post(TrialWrite::finish(rec), [&ctx, &finished, rec] {
+      ctx.progress->trial_finished(rec);
+      ++finished;
+    });
   };
   try {
     res.packed = ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
@@ -219,7 +214,11 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
   }
   // Everything handed over is committed before the sweep reads the store again; a store
   // failure is the first cause to report.
+  const auto t0 = Clock::now();
   if (std::exception_ptr e = commits.drain()) res.fatal = e;
+  res.store_wait_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  res.finished = finished.load();
+  res.requeued = requeued.load();
   return res;
 }
 

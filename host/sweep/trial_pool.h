@@ -11,6 +11,7 @@
 #include "qrsweep/backend.h"
 #include "qrsweep/store.h"
 #include "sweep/progress.h"
+#include "sweep/store_queue.h"
 
 namespace qrsweep::sweep_detail {
 
@@ -23,14 +24,17 @@ struct PoolContext {
   Progress* progress = nullptr;
   std::function<bool()> stop_requested;  // a signal asked to stop (polled between epochs)
   std::function<void(const TrialConfig&, const EpochMetrics&)> after_epoch;  // test hook
+  CommitPolicy commits;  // how the store's writer groups commits (store_queue.h)
 };
 
 struct PoolResult {
-  int finished = 0;  // trials that ended done, diverged or failed
+  int finished = 0;  // trials that ended done, diverged or failed, their rows committed
   int requeued = 0;  // trials stopped by a signal and put back in the queue
   // The first store failure (disk full, I/O error): it stopped every worker.
   std::exception_ptr fatal;
   std::optional<PackedStats> packed;  // the packed path's counters, when it ran to its end
+  // How long the run waited, once training was over, for the store's last commits.
+  double store_wait_seconds = 0;
 };
 
 // One line about a packed run for the sweep's log: rounds, peak residency, graph replays.
@@ -38,7 +42,9 @@ std::string describe_packed(const PackedStats& s);
 
 // Trains `pending` (in order, `jobs` at a time) until all are finished, a stop is
 // requested, or the store fails. An exception inside a trial marks that trial failed and
-// the pool goes on; a NaN or infinite loss ends it as diverged.
+// the pool goes on; a NaN or infinite loss ends it as diverged. Every write goes through
+// one StoreQueue, drained before the call returns; a trial is reported finished (progress,
+// PoolResult::finished) once its row is committed.
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
 // The same through the backend's packed scheduler (ctx.backend->packed() must be set): every

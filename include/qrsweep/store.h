@@ -1,6 +1,7 @@
 // The results store: one SQLite file per sweep (or shard) holding the sweep, its trials,
 // their epochs and the best trial's test; every write committed before the call returns.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -96,6 +97,25 @@ struct TestRecord {
   std::string finished_at;
 };
 
+// One write of a running sweep to a trial, for Store::write(): the sweep's writer gathers
+// the writes that arrive while a commit is in flight into the next one (group commit,
+// host/sweep/store_queue.h; what a crash can lose: docs/sweep.md, "Durability").
+struct TrialWrite {
+  enum class Kind { kStart, kEpoch, kFinish, kRequeue };
+  Kind kind = Kind::kEpoch;
+  int trial = -1;
+  std::string backend;  // kStart: the backend that runs it
+  EpochMetrics epoch;   // kEpoch
+  TrialRecord record;   // kFinish: a finished status and the results
+  // When it happened (started_at, finished_at), not when the batch is committed.
+  std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
+
+  static TrialWrite start(int trial, const std::string& backend);  // mark_running
+  static TrialWrite epoch_row(int trial, const EpochMetrics& m);   // add_epoch
+  static TrialWrite finish(const TrialRecord& r);                  // finish_trial
+  static TrialWrite requeue(int trial);                            // requeue
+};
+
 // One store file. Every method is safe to call from any thread: calls are serialised on
 // one connection (SQLite's connection is used by one thread at a time).
 class Store {
@@ -147,6 +167,8 @@ class Store {
   void finish_trial(const TrialRecord& r);
   // Back to queued with its epoch rows deleted (a trial stopped by a signal).
   void requeue(int trial);
+  // The four writes above, in order, as one transaction: all of them are committed or none.
+  void write(const std::vector<TrialWrite>& writes);
   void put_test(const TestRecord& t);
   // Replaces one trial's row and epochs wholesale (merging shard stores).
   void put_trial(const TrialRecord& r, const std::vector<EpochMetrics>& epochs);

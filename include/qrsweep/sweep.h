@@ -30,8 +30,9 @@ struct SweepOptions {
   bool tf32 = false;             // cuda: TF32 tensor cores (ignored when auto picks the CPU)
   bool quiet = false;            // only the final summary
   Shard shard;                   // {0, 1}: the whole plan, selection and test included
-  // Test hook, called after each epoch row is committed; an exception it throws fails the
-  // trial as any error inside training would.
+  // Test hook, called after each epoch row is handed to the store's writer (committed within
+  // the commit interval); an exception it throws fails the trial as any error inside
+  // training would.
   std::function<void(const TrialConfig&, const EpochMetrics&)> after_epoch;
 };
 
