@@ -220,7 +220,8 @@ TEST_F(IdxTest, CorruptGzip) {
   flipped = gz;
   flipped[gz.size() / 2] ^= 0xff;  // in the deflate data
   write_file(images, flipped);
-  expect_data_error([&] { read_idx(images, labs); }, {images, "broken gzip stream"});
+  // Either broken, or inflating past what the header promises (where reading stops).
+  expect_data_error([&] { read_idx(images, labs); }, {images, "gzip stream"});
   write_file(images, gz + "garbage");
   expect_data_error([&] { read_idx(images, labs); }, {images, "gzip", "trailing garbage"});
 }

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "command.h"
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::cli {
@@ -16,6 +17,7 @@ std::vector<CommandInfo>& command_registry() {
 
 int main(int argc, char** argv) {
   using namespace qrsweep;
+  remember_inputs();  // no output of this command may replace one of its inputs
   CLI::App app{"qrsweep: quasi-random hyperparameter sweeps of MLPs, many trials at once"};
 #ifdef QRSWEEP_HAVE_CUDA
   const char* backends = " (backends: cpu, cuda)";

@@ -1,6 +1,7 @@
 // TrialConfig helpers: names of structures and activations, derived widths, validation.
 #include "qrsweep/trial.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -38,6 +39,10 @@ Activation parse_activation(const std::string& name) {
   if (name == "tanh") return Activation::kTanh;
   if (name == "sigmoid") return Activation::kSigmoid;
   throw ConfigError("unknown activation '" + name + "' (expected relu, tanh or sigmoid)");
+}
+
+int TrialConfig::batch_rows(int train_rows) const {
+  return std::max(1, std::min(batch_size, train_rows));
 }
 
 std::vector<int> TrialConfig::widths(int inputs, int classes) const {
