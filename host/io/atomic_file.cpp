@@ -112,14 +112,9 @@ bool is_sqlite_file(int fd) {
   return std::memcmp(head, kDb, 16) == 0 || std::memcmp(head, kJournal, 8) == 0 || wal;
 }
 
-}  // namespace
-
-void check_output_path(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return;  // nothing there (or nothing we can see) to lose
+// check_output_path but for the directory rule, which the rename itself enforces.
+void check_replaceable(const std::string& path, const struct stat& st) {
   const std::string shown = printable_path(path);
-  if (S_ISDIR(st.st_mode))
-    throw ConfigError("cannot write " + shown + ": it is a directory; name a file");
   if (is_input_file(st.st_dev, st.st_ino))
     throw ConfigError("cannot write " + shown +
                       ": it is also an input of this command; name another file");
@@ -131,9 +126,20 @@ void check_output_path(const std::string& path) {
                       "name another file");
 }
 
+}  // namespace
+
+void check_output_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // nothing there (or nothing we can see) to lose
+  if (S_ISDIR(st.st_mode))
+    throw ConfigError("cannot write " + printable_path(path) + ": it is a directory; name a file");
+  check_replaceable(path, st);
+}
+
 // errno is read before anything else can change it.
 void write_file_atomic(const std::string& path, const std::string& content) {
-  check_output_path(path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) check_replaceable(path, st);  // a directory: rename fails
   const std::string name = temp_name(path);
   // O_EXCL: never an existing file, nor a symlink planted at the temporary name.
   Fd fd(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
