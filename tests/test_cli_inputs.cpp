@@ -107,7 +107,9 @@ TEST_F(CliInputs, OnlyRegularFilesAreInputs) {
   EXPECT_THAT(r.output, HasSubstr(d + ": cannot read the search-space file: it is a directory"));
   EXPECT_FALSE(fs::exists(dir_.file("p.csv")));
 
-  r = test::run_qrsweep("sweep --space " + d + " --out " + dir_.file("s"));
+  // (Before the rule, this ran the default 300-trial sweep: bounded here by timeout.)
+  r = test::run_command("timeout 60 '" + std::string(QRSWEEP_BINARY) + "' sweep --space " + d +
+                        " --out " + dir_.file("s") + " 2>&1");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_FALSE(fs::exists(dir_.file("s/store.sqlite"))) << "no default sweep ran";
 
@@ -237,7 +239,7 @@ TEST_F(CliInputs, InitWeightsAreCheckedByFileTensorAndShape) {
   EXPECT_THAT(r.output, HasSubstr("widths 6 -> 8 -> 4 -> 3"));
 
   // 100,000 nested arrays, in the header and in a shape: a short message, no crash.
-  const std::string deep(100000, '[');
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');  // valid JSON
   for (const std::string& h :
        {"{\"dense_1.weight\":" + deep + "}",
         "{\"dense_1.weight\":{\"dtype\":\"F32\",\"shape\":" + deep + "}}"}) {
