@@ -176,6 +176,16 @@ TEST(StoreLockFile, NeverFollowsASymlinkNorBlocksOnAFifo) {
 
   ASSERT_EQ(::mkfifo(dir.file("other.sqlite.lock").c_str(), 0600), 0);
   EXPECT_THROW(sweep_detail::StoreLock(dir.file("other.sqlite")), Error);
+
+  // SQLite's own files beside the store: a planted write-ahead log would be truncated.
+  fs::create_symlink(dir.file("mine.txt"), dir.file("third.sqlite-wal"));
+  try {
+    sweep_detail::StoreLock lock(dir.file("third.sqlite"));
+    ADD_FAILURE() << "a symlinked -wal file was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("third.sqlite-wal is a symbolic link"));
+  }
+  EXPECT_EQ(test::read_file(dir.file("mine.txt")), "precious\n");
 }
 
 TEST_F(CliInputs, IntegersOutsideTheirRangeAreRefusedNotWrapped) {
@@ -358,6 +368,11 @@ TEST_F(CliInputs, ANulInAPathIsRefusedAndShown) {
   r = train(model());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("a\\u0000b.csv"));
+  // An escape sequence in a file name reaches the terminal as text.
+  r = test::run_qrsweep("plan --space '" + dir_.file("a\x1b[2Jb") + "' --out " + dir_.file("p.csv"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("a\\x1b[2Jb: cannot open the search-space file"));
+  EXPECT_THAT(r.output, Not(HasSubstr("\x1b")));
 }
 
 TEST_F(CliInputs, PlanTrialsAboveTheMaximumAreRefused) {

@@ -46,6 +46,16 @@ StoreLock::StoreLock(const std::string& store_path) {
                   "; wait for it to finish or stop it first");
     throw Error("cannot lock " + path + ": " + std::strerror(err));
   }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string file = store_path + suffix;
+    struct stat ls {};
+    if (::lstat(file.c_str(), &ls) != 0 || S_ISREG(ls.st_mode)) continue;
+    ::close(fd_);
+    fd_ = -1;
+    throw Error("cannot use the store " + store_path + ": " + file + " is " +
+                (S_ISLNK(ls.st_mode) ? "a symbolic link" : "not a regular file") +
+                "; a store's files must be regular files (remove it)");
+  }
   const std::string pid = std::to_string(static_cast<long>(getpid())) + "\n";
   if (ftruncate(fd_, 0) == 0) {
     ssize_t wrote = pwrite(fd_, pid.data(), pid.size(), 0);

@@ -8,7 +8,10 @@ namespace qrsweep::sweep_detail {
 class StoreLock {
  public:
   // Throws Error naming the holder's pid when another process holds the lock, or the
-  // reason when the lock file cannot be created.
+  // reason when the lock file cannot be created. The lock file is never followed through
+  // a symlink; once it is held, the store and SQLite's files beside it (-wal, -shm,
+  // -journal) must each be absent or a regular file, not a symlink: in a directory others
+  // can write, SQLite would otherwise create, write or truncate whatever they point at.
   explicit StoreLock(const std::string& store_path);
   ~StoreLock();
   StoreLock(const StoreLock&) = delete;
