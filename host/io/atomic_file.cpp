@@ -14,33 +14,14 @@
 #include <string>
 
 #include "io/input_file.h"
+#include "io/unique_fd.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
 
 namespace {
 
-// A file descriptor, closed when it goes out of scope (close() is checked explicitly
-// where its error matters).
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now; false (errno set) when close reports an error, e.g. a delayed write error.
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 // The temporary file, removed unless it was renamed into place.
 class TempFile {

@@ -16,6 +16,7 @@
 #include <set>
 #include <utility>
 
+#include "io/unique_fd.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
@@ -51,19 +52,7 @@ class Reader {
   InputKind kind_;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 template <typename Bytes>
 Bytes read_input(const std::string& path, InputKind kind, std::string what, uint64_t limit) {
