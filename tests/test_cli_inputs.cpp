@@ -190,9 +190,10 @@ TEST_F(CliInputs, IntegersOutsideTheirRangeAreRefusedNotWrapped) {
     EXPECT_EQ(r.status, 2) << c.line << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(c.named)) << c.line;
   }
-  for (const Case& c : {Case{"--steps 99999999999999999999", "--steps = \"99999999999999999999\""},
-                        Case{"--threads -5", "--threads = \"-5\": expected an integer in [0, 4096]"},
-                        Case{"--threads 4294967297", "--threads = \"4294967297\""}}) {
+  for (const Case& c :
+       {Case{"--steps 99999999999999999999", "--steps = \"99999999999999999999\""},
+        Case{"--threads -5", "--threads = \"-5\": expected an integer in [0, 4096]"},
+        Case{"--threads 4294967297", "--threads = \"4294967297\""}}) {
     const auto r = test::run_qrsweep("train --backend cpu --config " + config(base) + " " + c.line);
     EXPECT_EQ(r.status, 2) << c.line << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(c.named)) << c.line;
@@ -237,9 +238,8 @@ TEST_F(CliInputs, InitWeightsAreCheckedByFileTensorAndShape) {
 
   // 100,000 nested arrays, in the header and in a shape: a short message, no crash.
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');  // valid JSON
-  for (const std::string& h :
-       {"{\"dense_1.weight\":" + deep + "}",
-        "{\"dense_1.weight\":{\"dtype\":\"F32\",\"shape\":" + deep + "}}"}) {
+  for (const std::string& h : {"{\"dense_1.weight\":" + deep + "}",
+                               "{\"dense_1.weight\":{\"dtype\":\"F32\",\"shape\":" + deep + "}}"}) {
     test::write_file(w, safetensors(h, ""));
     r = train(model(8), "--init " + w);
     EXPECT_EQ(r.status, 3) << r.output.substr(0, 400);
@@ -302,8 +302,8 @@ TEST_F(CliInputs, AGzipInflatingPastItsIdxHeaderStopsAtTheHeadersPromise) {
   test::write_file(d + "/train-images-idx3-ubyte.gz", images);
   const std::string labels = be32(0x801) + be32(4) + std::string{0, 1, 2, 0};
   test::write_file(d + "/train-labels-idx1-ubyte", labels);
-  test::write_file(d + "/t10k-images-idx3-ubyte", be32(0x803) + be32(4) + be32(2) + be32(2) +
-                                                      std::string(16, 'x'));
+  test::write_file(d + "/t10k-images-idx3-ubyte",
+                   be32(0x803) + be32(4) + be32(2) + be32(2) + std::string(16, 'x'));
   test::write_file(d + "/t10k-labels-idx1-ubyte", labels);
   test::write_file(dir_.file("c.toml"),
                    model() + "[data]\ndir = \"" + d + "\"\nvalidation = 1\nclasses = 3\n");
@@ -348,15 +348,16 @@ TEST_F(CliInputs, MergeOfAMissingDirectoryCreatesNothing) {
 TEST_F(CliInputs, ANulInAPathIsRefusedAndShown) {
   data_ = "[data]\nformat = \"csv\"\ntrain_csv = \"a\\u0000b.csv\"\ntest_csv = \"t.csv\"\n";
   test::write_file(dir_.file("space.toml"), "trials = 2\n" + data_);
-  auto r = test::run_qrsweep("plan --space " + dir_.file("space.toml") + " --out " +
-                             dir_.file("p.csv"));
+  auto r =
+      test::run_qrsweep("plan --space " + dir_.file("space.toml") + " --out " + dir_.file("p.csv"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("data.train_csv = \"a\\u0000b.csv\": holds a NUL character"));
   r = train(model());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("a\\u0000b.csv"));
   // An escape sequence in a file name reaches the terminal as text.
-  r = test::run_qrsweep("plan --space '" + dir_.file("a\x1b[2Jb") + "' --out " + dir_.file("p.csv"));
+  r = test::run_qrsweep("plan --space '" + dir_.file("a\x1b[2Jb") + "' --out " +
+                        dir_.file("p.csv"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("a\\x1b[2Jb: cannot open the search-space file"));
   EXPECT_THAT(r.output, Not(HasSubstr("\x1b")));

@@ -12,7 +12,6 @@ int64_t check_int_range(const std::string& name, int64_t value, int64_t min, int
 
 // `text` as a decimal integer (an optional sign, then digits) in [min, max]; otherwise
 // the same ConfigError, quoting the text (never more than 40 characters of it).
-int64_t parse_int_range(const std::string& name, const std::string& text, int64_t min,
-                        int64_t max);
+int64_t parse_int_range(const std::string& name, const std::string& text, int64_t min, int64_t max);
 
 }  // namespace qrsweep

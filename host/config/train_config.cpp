@@ -3,9 +3,9 @@
 
 #include <limits>
 
-#include "sampler/space_data.h"
 #include "config/toml_reader.h"
 #include "qrsweep/common.h"
+#include "sampler/space_data.h"
 
 namespace qrsweep {
 

@@ -40,8 +40,8 @@ std::string zlib_fault(const z_stream& zs, int rc) {
 
 // Decompresses one or more concatenated gzip members, stopping after `limit` bytes of
 // output (`*more` set when the stream holds more).
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path,
-                            uint64_t limit, bool* more) {
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, uint64_t limit,
+                            bool* more) {
   const std::string broken = path + ": broken gzip stream: ";
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(path + ": cannot start zlib");

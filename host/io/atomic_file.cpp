@@ -88,8 +88,8 @@ bool is_sqlite_file(int fd) {
   static const unsigned char kDb[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
                                         'o', 'r', 'm', 'a', 't', ' ', '3', 0};
   static const unsigned char kJournal[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
-  const bool wal = head[0] == 0x37 && head[1] == 0x7f && head[2] == 0x06 &&
-                   (head[3] == 0x82 || head[3] == 0x83);
+  const bool wal =
+      head[0] == 0x37 && head[1] == 0x7f && head[2] == 0x06 && (head[3] == 0x82 || head[3] == 0x83);
   return std::memcmp(head, kDb, 16) == 0 || std::memcmp(head, kJournal, 8) == 0 || wal;
 }
 

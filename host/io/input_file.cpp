@@ -58,7 +58,8 @@ template <typename Bytes>
 Bytes read_input(const std::string& path, InputKind kind, std::string what, uint64_t limit) {
   if (!what.empty()) what = " " + what;
   const Reader r(path, kind);
-  if (path.find('\0') != std::string::npos) r.fail("cannot open" + what + ": the name holds a NUL byte");
+  if (path.find('\0') != std::string::npos)
+    r.fail("cannot open" + what + ": the name holds a NUL byte");
   Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (fd.get() < 0) r.fail("cannot open" + what + ": " + std::strerror(errno));
   struct stat st {};
@@ -91,8 +92,7 @@ Bytes read_input(const std::string& path, InputKind kind, std::string what, uint
     if (used > limit) too_large(used);
     bytes.resize(used);
   } catch (const std::bad_alloc&) {
-    r.fail("cannot read" + what + ": not enough memory for its " + std::to_string(size) +
-           " bytes");
+    r.fail("cannot read" + what + ": not enough memory for its " + std::to_string(size) + " bytes");
   }
   std::lock_guard<std::mutex> lock(inputs_mutex);
   if (remembering) inputs().insert({st.st_dev, st.st_ino});

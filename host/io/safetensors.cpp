@@ -95,7 +95,9 @@ struct Tensor {
 struct Span {
   uint64_t begin, end;
   std::string name;
-  bool operator<(const Span& o) const { return begin < o.begin || (begin == o.begin && end < o.end); }
+  bool operator<(const Span& o) const {
+    return begin < o.begin || (begin == o.begin && end < o.end);
+  }
 };
 
 class Reader {
@@ -164,15 +166,17 @@ class Reader {
       at = s.end;
     }
     if (at != data_len_)
-      fail("the data section holds " + std::to_string(data_len_) + " bytes but the tensors end at " +
-           std::to_string(at) + ": bytes after the last tensor belong to no tensor");
+      fail("the data section holds " + std::to_string(data_len_) +
+           " bytes but the tensors end at " + std::to_string(at) +
+           ": bytes after the last tensor belong to no tensor");
   }
 
   // Tensors in the header that no layer claimed.
   void check_all_used() const {
     for (auto it = header_.begin(); it != header_.end(); ++it)
       if (it.key() != "__metadata__" && !used_.count(it.key()))
-        fail("unexpected tensor " + shown(it.key()) + " (expected dense_<k>.weight and .bias for k = 1.." +
+        fail("unexpected tensor " + shown(it.key()) +
+             " (expected dense_<k>.weight and .bias for k = 1.." +
              std::to_string(used_.size() / 2) + ")");
   }
 
@@ -237,9 +241,9 @@ void check_finite(const std::vector<float>& v, int cols, const std::string& tens
                   const std::string& shape, const std::string& path) {
   for (size_t e = 0; e < v.size(); ++e) {
     if (std::isfinite(v[e])) continue;
-    const std::string at = cols > 0 ? "(" + std::to_string(e / cols) + ", " +
-                                          std::to_string(e % cols) + ")"
-                                    : "(" + std::to_string(e) + ")";
+    const std::string at =
+        cols > 0 ? "(" + std::to_string(e / cols) + ", " + std::to_string(e % cols) + ")"
+                 : "(" + std::to_string(e) + ")";
     throw DataError(path + ": tensor " + tensor + " " + shape + ": element " + at + " is " +
                     (std::isnan(v[e]) ? "NaN" : "infinite") +
                     ": initial weights must be finite numbers");

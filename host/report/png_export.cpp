@@ -57,8 +57,8 @@ void svg_to_png(const std::string& svg, const std::string& png_path) {
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   if (!::mkdtemp(name.data()))
-    throw Error("cannot write " + png_path + ": creating a temporary directory: " +
-                std::strerror(errno));
+    throw Error("cannot write " + png_path +
+                ": creating a temporary directory: " + std::strerror(errno));
   const std::string tmp_dir(name.data());
   struct Cleanup {
     const std::string& dir;

@@ -14,8 +14,8 @@
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/space.h"
-#include "sampler/space_data.h"
 #include "qrsweep/trial.h"
+#include "sampler/space_data.h"
 
 namespace qrsweep {
 

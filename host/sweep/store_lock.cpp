@@ -19,12 +19,13 @@ StoreLock::StoreLock(const std::string& store_path) {
   const std::string path = store_path + ".lock";
   // O_NOFOLLOW and the type check: in a directory others can write, a symlink or a FIFO
   // planted at this name must not make the sweep truncate or block on someone's file.
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-               0644);
+  fd_ =
+      ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     const int err = errno;
-    throw Error("cannot create the lock file " + path + ": " +
-                (err == ELOOP ? std::string("it is a symbolic link; remove it") : std::strerror(err)));
+    throw Error(
+        "cannot create the lock file " + path + ": " +
+        (err == ELOOP ? std::string("it is a symbolic link; remove it") : std::strerror(err)));
   }
   struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
