@@ -175,6 +175,23 @@ TEST(StoreLockFile, NeverFollowsASymlinkNorBlocksOnAFifo) {
   EXPECT_EQ(test::read_file(dir.file("mine.txt")), "precious\n");
 }
 
+TEST_F(CliInputs, ReadersRefuseASymlinkedSharedMemoryFile) {
+  // A reader opens a store whose -wal holds commits through its -shm, which SQLite may
+  // truncate: a symlink planted there must not reach the file it points at.
+  test::write_file(dir_.file("space.toml"), space());
+  const std::string s = dir_.file("sweep");
+  auto r = test::run_qrsweep("sweep --backend cpu --quiet --space " + dir_.file("space.toml") +
+                             " --out " + s);
+  ASSERT_EQ(r.status, 0) << r.output;
+  test::write_file(dir_.file("mine.txt"), "precious\n");
+  fs::remove(s + "/store.sqlite-shm");
+  fs::create_symlink(dir_.file("mine.txt"), s + "/store.sqlite-shm");
+  r = test::run_qrsweep("report " + s + " --out " + dir_.file("r.html"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(s + "/store.sqlite-shm is a symbolic link"));
+  EXPECT_EQ(test::read_file(dir_.file("mine.txt")), "precious\n");
+}
+
 TEST_F(CliInputs, IntegersOutsideTheirRangeAreRefusedNotWrapped) {
   const std::string base = model();
   struct Case {

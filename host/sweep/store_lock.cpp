@@ -12,6 +12,7 @@
 #include <string>
 
 #include "qrsweep/common.h"
+#include "store/store_files.h"
 
 namespace qrsweep::sweep_detail {
 
@@ -47,15 +48,12 @@ StoreLock::StoreLock(const std::string& store_path) {
                   "; wait for it to finish or stop it first");
     throw Error("cannot lock " + path + ": " + std::strerror(err));
   }
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    const std::string file = store_path + suffix;
-    struct stat ls {};
-    if (::lstat(file.c_str(), &ls) != 0 || S_ISREG(ls.st_mode)) continue;
+  try {
+    check_store_files(store_path, /*writing=*/true);
+  } catch (const Error&) {
     ::close(fd_);
     fd_ = -1;
-    throw Error("cannot use the store " + store_path + ": " + file + " is " +
-                (S_ISLNK(ls.st_mode) ? "a symbolic link" : "not a regular file") +
-                "; a store's files must be regular files (remove it)");
+    throw;
   }
   const std::string pid = std::to_string(static_cast<long>(getpid())) + "\n";
   if (ftruncate(fd_, 0) == 0) {

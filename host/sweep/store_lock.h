@@ -9,9 +9,7 @@ class StoreLock {
  public:
   // Throws Error naming the holder's pid when another process holds the lock, or the
   // reason when the lock file cannot be created. The lock file is never followed through
-  // a symlink; once it is held, the store and SQLite's files beside it (-wal, -shm,
-  // -journal) must each be absent or a regular file, not a symlink: in a directory others
-  // can write, SQLite would otherwise create, write or truncate whatever they point at.
+  // a symlink; once it is held, check_store_files (store/store_files.h) runs.
   explicit StoreLock(const std::string& store_path);
   ~StoreLock();
   StoreLock(const StoreLock&) = delete;
