@@ -380,6 +380,20 @@ TEST_F(CliInputs, ANulInAPathIsRefusedAndShown) {
   EXPECT_THAT(r.output, Not(HasSubstr("\x1b")));
 }
 
+TEST_F(CliInputs, AMessageEchoesNoMoreThanALineOfTheInput) {
+  std::string big = "trials = [0";
+  for (int i = 1; i < 100000; ++i) big += ", " + std::to_string(i);
+  test::write_file(dir_.file("space.toml"), big + "]\n");
+  auto r = test::run_qrsweep("plan --space " + dir_.file("space.toml") + " --out " +
+                             dir_.file("p.csv"));
+  EXPECT_EQ(r.status, 2) << r.output.substr(0, 400);
+  EXPECT_THAT(r.output, HasSubstr("trials = [0, 1, 2, 3"));
+  EXPECT_LT(r.output.size(), 400u);
+  r = train(model() + "structure = \"" + std::string(1 << 20, 'x') + "\"\n");
+  EXPECT_EQ(r.status, 2) << r.output.substr(0, 400);
+  EXPECT_LT(r.output.size(), 400u);
+}
+
 TEST_F(CliInputs, PlanTrialsAboveTheMaximumAreRefused) {
   test::write_file(dir_.file("space.toml"), space());
   const auto r = test::run_qrsweep("plan --space " + dir_.file("space.toml") +

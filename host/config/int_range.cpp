@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "io/echo.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
@@ -24,7 +25,7 @@ int64_t check_int_range(const std::string& name, int64_t value, int64_t min, int
 
 int64_t parse_int_range(const std::string& name, const std::string& text, int64_t min,
                         int64_t max) {
-  std::string shown = text.size() > 40 ? text.substr(0, 37) + "..." : text;
+  std::string shown = clip_for_message(text, 40);
   for (char& c : shown)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   shown = "\"" + shown + "\"";

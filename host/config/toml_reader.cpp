@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "config/int_range.h"
+#include "io/echo.h"
 #include "io/input_file.h"
 #include "qrsweep/common.h"
 
@@ -15,7 +16,7 @@ std::string describe(const toml::node& n) {
   if (n.is_string()) s << '"' << printable_path(*n.value<std::string>()) << '"';
   else if (n.is_array() || n.is_table()) s << (n.is_array() ? "an array" : "a table");
   else n.visit([&](auto&& v) { s << v; });
-  return s.str();
+  return clip_for_message(s.str());
 }
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "data/file_bytes.h"
+#include "io/echo.h"
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
 
@@ -57,9 +58,7 @@ bool looks_numeric(std::string_view field) {
 }
 
 std::string shown(std::string_view field) {
-  std::string s(trim(field));
-  if (s.size() > 32) s = s.substr(0, 32) + "...";
-  return "'" + s + "'";
+  return "'" + clip_for_message(std::string(trim(field)), 35) + "'";
 }
 
 // The header rule: a first line none of whose fields looks like a number names columns.
@@ -130,13 +129,13 @@ Dataset read_csv(const std::string& path, int classes) {
                       (on_first_line ? " (the first line is a header only when none of its "
                                        "fields is a number; this one has numbers, so it is data)"
                                      : ""));
-    if (v < 0) throw DataError(where + ": negative label " + std::string(trim(fields[0])));
+    if (v < 0) throw DataError(where + ": negative label " + clip_for_message(std::string(trim(fields[0])), 40));
     if (classes > 0 && v >= classes)
-      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+      throw DataError(where + ": label " + clip_for_message(std::string(trim(fields[0])), 40) +
                       " is out of range: expected 0.." + std::to_string(classes - 1) + " for " +
                       std::to_string(classes) + " classes");
     if (v > 255)
-      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+      throw DataError(where + ": label " + clip_for_message(std::string(trim(fields[0])), 40) +
                       " is out of range 0..255");
     top_label = std::max(top_label, static_cast<int>(v));
     d.y.push_back(static_cast<uint8_t>(v));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/echo.h"
 #include "io/input_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/weights.h"
@@ -37,10 +38,9 @@ constexpr int kMaxHeaderDepth = 3;
 // A header value for a message: at most 64 characters of its JSON, so a message never
 // echoes unbounded input.
 std::string shown(const json& v) {
-  std::string s = v.is_string() ? printable_path(v.get<std::string>())
-                                : v.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (s.size() > 64) s = s.substr(0, 61) + "...";
-  return s;
+  return clip_for_message(v.is_string() ? printable_path(v.get<std::string>())
+                                         : v.dump(-1, ' ', false, json::error_handler_t::replace),
+                          64);
 }
 
 std::string tensor_name(size_t k, const char* kind) {
@@ -303,9 +303,8 @@ Weights load_safetensors(const std::string& path,
     };
     header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<ptrdiff_t>(n), bounded);
   } catch (const json::exception& e) {
-    std::string why = e.what();  // may quote the input near the fault: keep it short
-    if (why.size() > 160) why = why.substr(0, 157) + "...";
-    throw DataError(path + ": bad JSON header: " + why);
+    // The parser's message may quote the input near the fault: keep it short.
+    throw DataError(path + ": bad JSON header: " + clip_for_message(e.what(), 160));
   }
   if (!header.is_object()) throw DataError(path + ": bad header: expected a JSON object");
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "io/echo.h"
 #include "io/input_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
@@ -79,7 +80,7 @@ class Parser {
                          const std::string& problem) const {
     std::string where = origin_;
     if (n.source().begin.line > 0) where += ":" + std::to_string(n.source().begin.line);
-    throw ConfigError(where + ": " + key + " = " + describe(n) + ": " + problem);
+    throw ConfigError(where + ": " + key + " = " + clip_for_message(describe(n)) + ": " + problem);
   }
 
   // Every key of `t` must be in `known`; `prefix` is the table's dotted name.
