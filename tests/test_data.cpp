@@ -1,7 +1,6 @@
 // Tests of the data layer: IDX (raw and gzipped) and CSV readers, their error messages,
 // the validation split and load_data, plus the installed Fashion-MNIST when present.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -57,19 +56,7 @@ std::string idx_labels(const std::vector<uint8_t>& y) {
   return be32(0x801) + be32(static_cast<uint32_t>(y.size())) + std::string(y.begin(), y.end());
 }
 
-std::string gzip(const std::string& raw) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, raw.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-  zs.avail_in = static_cast<uInt>(raw.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using test::gzip;
 
 class IdxTest : public ::testing::Test {
  protected:
@@ -220,7 +207,8 @@ TEST_F(IdxTest, CorruptGzip) {
   flipped = gz;
   flipped[gz.size() / 2] ^= 0xff;  // in the deflate data
   write_file(images, flipped);
-  expect_data_error([&] { read_idx(images, labs); }, {images, "broken gzip stream"});
+  // Either broken, or inflating past what the header promises (where reading stops).
+  expect_data_error([&] { read_idx(images, labs); }, {images, "gzip stream"});
   write_file(images, gz + "garbage");
   expect_data_error([&] { read_idx(images, labs); }, {images, "gzip", "trailing garbage"});
 }

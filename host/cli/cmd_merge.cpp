@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "command.h"
+#include "int_option.h"
 #include "qrsweep/merge.h"
 
 namespace qrsweep::cli {
@@ -43,8 +44,8 @@ void setup(CLI::App& sub) {
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
   sub.add_option("--backend", o.backend, "Backend of the retraining: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-  sub.add_option("--threads", o.threads, "BLAS threads of the retraining (0: 1, as qrsweep sweep)")
-      ->check(CLI::Range(0, 4096));
+  add_int_option(sub, "--threads", o.threads, 0, 4096,
+                 "BLAS threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
   sub.callback([a] { run(*a); });

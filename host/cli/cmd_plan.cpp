@@ -1,13 +1,12 @@
 // `qrsweep plan`: writes a search space's trial table (CSV or JSON) without training,
 // whole or one shard of it, so a sweep can be inspected before it runs.
-#include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
 
 #include "command.h"
+#include "int_option.h"
 #include "qrsweep/common.h"
 #include "qrsweep/sampler.h"
 #include "qrsweep/space.h"
@@ -19,31 +18,15 @@ namespace {
 struct PlanOptions {
   std::string space;
   std::string out;
-  std::string trials;
-  std::string seed;
+  int64_t trials = -1;  // -1: the space's
+  int64_t seed = -1;
   std::string shard;
 };
 
-// A decimal integer in [min, max], or ConfigError naming the option and the text.
-int64_t parse_integer(const std::string& option, const std::string& text, int64_t min,
-                      int64_t max) {
-  bool digits = !text.empty() && text.size() <= 19;
-  for (char c : text) digits = digits && std::isdigit(static_cast<unsigned char>(c));
-  long long v = digits ? std::strtoll(text.c_str(), nullptr, 10) : -1;
-  if (!digits || v < min || v > max)
-    throw ConfigError(option + " = \"" + text + "\": expected an integer in [" +
-                      std::to_string(min) + ", " + std::to_string(max) + "]");
-  return v;
-}
-
 void run_plan(const PlanOptions& o) {
   SearchSpace space = parse_space_file(o.space);
-  if (!o.trials.empty())
-    space.trials =
-        static_cast<int>(parse_integer("--trials", o.trials, 1, std::numeric_limits<int>::max()));
-  if (!o.seed.empty())
-    space.seed = static_cast<uint64_t>(
-        parse_integer("--seed", o.seed, 0, std::numeric_limits<int64_t>::max()));
+  if (o.trials >= 0) space.trials = static_cast<int>(o.trials);
+  if (o.seed >= 0) space.seed = static_cast<uint64_t>(o.seed);
   validate_space(space, o.space + " with the command-line overrides");
   Shard shard = o.shard.empty() ? Shard{} : parse_shard(o.shard);
   std::vector<TrialConfig> rows = make_plan_rows(space, shard.index, shard.count);
@@ -63,8 +46,10 @@ void setup(CLI::App& sub) {
   sub.add_option("--out", o->out, "output table: FILE.csv or FILE.json")
       ->required()
       ->type_name("FILE");
-  sub.add_option("--trials", o->trials, "override the space's trial count")->type_name("N");
-  sub.add_option("--seed", o->seed, "override the space's sweep seed")->type_name("S");
+  add_int_option(sub, "--trials", o->trials, 1, std::numeric_limits<int>::max(),
+                 "override the space's trial count");
+  add_int_option(sub, "--seed", o->seed, 0, std::numeric_limits<int64_t>::max(),
+                 "override the space's sweep seed");
   sub.add_option("--shard", o->shard,
                  "only the trials with index % n == i (0-based), as shard i of n runs them")
       ->type_name("i/n");

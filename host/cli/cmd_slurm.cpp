@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "command.h"
+#include "int_option.h"
 #include "qrsweep/common.h"
 #include "qrsweep/slurm.h"
 #include "qrsweep/sweep.h"
@@ -75,34 +76,28 @@ void setup(CLI::App& sub) {
   SlurmJobOptions& o = a->job;
   sub.add_option("--space", a->space, "Search-space TOML file (docs/space.md)")->required();
   sub.add_option("--out", a->out, "Sweep directory (shared by every node)")->required();
-  sub.add_option("--shards", o.shards, "Array tasks, one shard of the plan each")
-      ->required()
-      ->check(CLI::Range(1, 100000));
+  add_int_option(sub, "--shards", o.shards, 1, 100000, "Array tasks, one shard of the plan each")
+      ->required();
   sub.add_option("--partition", o.partition, "sbatch --partition");
-  sub.add_option("--gpus-per-task", o.gpus_per_task, "sbatch --gpus-per-task")
-      ->check(CLI::Range(0, 64));
-  sub.add_option("--cpus-per-task", o.cpus_per_task, "sbatch --cpus-per-task")
-      ->check(CLI::Range(0, 4096));
+  add_int_option(sub, "--gpus-per-task", o.gpus_per_task, 0, 64, "sbatch --gpus-per-task");
+  add_int_option(sub, "--cpus-per-task", o.cpus_per_task, 0, 4096, "sbatch --cpus-per-task");
   sub.add_option("--time", o.time, "sbatch --time of each task, e.g. 04:00:00");
   sub.add_option("--account", o.account, "sbatch --account");
   sub.add_option("--extra", o.extra,
                  "More sbatch options, one #SBATCH line per option (repeatable), e.g. "
                  "\"--qos=high --mem=16G\"");
-  sub.add_option("--signal-seconds", o.signal_seconds,
-                 "USR1 to each task this many seconds before its time limit")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+  add_int_option(sub, "--signal-seconds", o.signal_seconds, 1, 65535,
+                 "USR1 to each task this many seconds before its time limit (default " +
+                     std::to_string(o.signal_seconds) + ")");
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
-  sub.add_option("--jobs", o.jobs, "qrsweep sweep --jobs of each shard")
-      ->check(CLI::Range(0, 4096));
-  sub.add_option("--threads", o.threads, "qrsweep sweep --threads of each shard")
-      ->check(CLI::Range(0, 4096));
-  sub.add_option("--trials", a->trials, "Override the space's trial count")
-      ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
-  sub.add_option("--seed", a->seed, "Override the space's sweep seed")
-      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  add_int_option(sub, "--jobs", o.jobs, 0, 4096, "qrsweep sweep --jobs of each shard");
+  add_int_option(sub, "--threads", o.threads, 0, 4096, "qrsweep sweep --threads of each shard");
+  add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),
+                 "Override the space's trial count");
+  add_int_option(sub, "--seed", a->seed, 0, std::numeric_limits<int64_t>::max(),
+                 "Override the space's sweep seed");
   sub.add_option("--data", a->data, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--submit", a->submit, "Submit both jobs with sbatch and print their ids");
   sub.callback([a] { run(*a); });

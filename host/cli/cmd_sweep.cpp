@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.h"
+#include "int_option.h"
 #include "qrsweep/common.h"
 #include "qrsweep/slurm.h"
 #include "qrsweep/sweep.h"
@@ -51,24 +52,22 @@ void setup(CLI::App& sub) {
       ->required();
   sub.add_option("--backend", o.backend, "cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
-  sub.add_option("--trials", a->trials, "Override the space's trial count")
-      ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
-  sub.add_option("--seed", a->seed, "Override the space's sweep seed")
-      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),
+                 "Override the space's trial count");
+  add_int_option(sub, "--seed", a->seed, 0, std::numeric_limits<int64_t>::max(),
+                 "Override the space's sweep seed");
   sub.add_option("--shard", a->shard,
                  "Run shard i/n of the plan: the trials with index % n == i (default inside "
                  "a Slurm array task: the task's shard; docs/cluster.md)");
-  sub.add_option("--max-resident", o.max_resident,
-                 "cuda: most trials resident on the GPU at once (0: as many as memory allows)")
-      ->check(CLI::NonNegativeNumber);
+  add_int_option(sub, "--max-resident", o.max_resident, 0, std::numeric_limits<int>::max(),
+                 "cuda: most trials resident on the GPU at once (0: as many as memory allows)");
   sub.add_flag("--tf32", o.tf32,
                "cuda: TF32 tensor cores for the products (faster, about 3 decimal digits; "
                "the default is FP32)");
-  sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
-      ->check(CLI::Range(0, 4096));
-  sub.add_option("--threads", o.threads,
-                 "BLAS threads per CPU job (default 1, so results do not depend on it)")
-      ->check(CLI::Range(0, 4096));
+  add_int_option(sub, "--jobs", o.jobs, 0, 4096,
+                 "Trials trained at once (0: one per core on the CPU)");
+  add_int_option(sub, "--threads", o.threads, 0, 4096,
+                 "BLAS threads per CPU job (default 1, so results do not depend on it)");
   sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");
   sub.callback([a] { run(*a); });

@@ -1,8 +1,12 @@
 // `qrsweep train`: trains one configuration, one line per epoch, and says why it stopped.
 #include <cstdio>
-#include <fstream>
+#include <limits>
+#include <optional>
+#include <string>
 
 #include "command.h"
+#include "int_option.h"
+#include "io/atomic_file.h"
 #include "qrsweep/backend.h"
 #include "qrsweep/train_config.h"
 #include "qrsweep/trainer.h"
@@ -29,10 +33,18 @@ void run_train(const TrainArgs& a) {
   auto backend = make_backend(a.backend, bo);
   DatasetView fit = data.fit(), val = data.val();
   const TrialConfig& cfg = tc.trial;
+  std::optional<Weights> init;
+  if (!a.init.empty()) {
+    init = load_safetensors(a.init);
+    check_initial_weights(*init, cfg.widths(fit.dim, fit.classes), a.init);
+  }
+  // Every input is read by now: refuse a bad output before training, not after.
+  for (const std::string* out : {&a.save, &a.log_steps})
+    if (!out->empty()) check_output_path(*out);
   std::printf("qrsweep train: %s on %s (%d training rows, %d validation rows)\n", a.config.c_str(),
               backend->device().c_str(), fit.n, val.n);
   auto session = backend->open(cfg, fit);
-  if (!a.init.empty()) session->set_weights(load_safetensors(a.init));
+  if (init) session->set_weights(*init);
 
   std::vector<double> step_losses;
   TrainOptions opt;
@@ -52,13 +64,13 @@ void run_train(const TrainArgs& a) {
   std::printf("min val loss %.5f at epoch %d; max val accuracy %.4f at epoch %d\n", r.min_val_loss,
               r.min_val_loss_epoch, r.max_val_accuracy, r.max_val_accuracy_epoch);
   if (!a.log_steps.empty()) {
-    std::ofstream f(a.log_steps);
+    std::string text;
     for (size_t i = 0; i < step_losses.size(); ++i) {
       char line[64];
       std::snprintf(line, sizeof line, "%zu %.9g\n", i + 1, step_losses[i]);
-      f << line;
+      text += line;
     }
-    if (!f) throw Error("cannot write --log-steps file " + a.log_steps);
+    write_file_atomic(a.log_steps, text);
   }
   if (!a.save.empty()) save_safetensors(a.save, session->weights());
 }
@@ -71,12 +83,13 @@ Registrar reg("train", "Train one configuration (a TOML file of one trial's keys
                     ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
                 sub.add_option("--data", a->data_dir,
                                "Directory of IDX files (overrides [data].dir)");
-                sub.add_option("--threads", a->threads, "CPU threads (0: all cores)");
+                add_int_option(sub, "--threads", a->threads, 0, 4096, "CPU threads (0: all cores)");
                 sub.add_flag("--tf32", a->tf32, "cuda: TF32 tensor cores for the products");
                 sub.add_option("--init", a->init, "Start from these weights (safetensors)");
                 sub.add_flag("--no-shuffle", a->no_shuffle, "Keep the data order every epoch");
                 sub.add_flag("--no-dropout", a->no_dropout, "Turn dropout layers off");
-                sub.add_option("--steps", a->steps, "Stop after this many optimizer steps");
+                add_int_option(sub, "--steps", a->steps, 0, std::numeric_limits<int64_t>::max(),
+                               "Stop after this many optimizer steps");
                 sub.add_option("--save", a->save, "Write the final weights (safetensors)");
                 sub.add_option("--log-steps", a->log_steps, "Write every step's batch loss");
                 sub.callback([a] { run_train(*a); });

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "command.h"
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::cli {
@@ -12,10 +14,30 @@ std::vector<CommandInfo>& command_registry() {
   static std::vector<CommandInfo> registry;
   return registry;
 }
+
+namespace {
+// A message on stderr with its control characters (but line breaks and tabs) written as
+// \xNN: a file name holding an escape sequence cannot drive the terminal.
+void print_error(const char* what) {
+  std::string line = "qrsweep: error: ";
+  for (const char* p = what; *p; ++p) {
+    const unsigned char u = static_cast<unsigned char>(*p);
+    if ((u < 0x20 && u != '\n' && u != '\t') || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      line += buf;
+    } else {
+      line += *p;
+    }
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+}  // namespace
 }  // namespace qrsweep::cli
 
 int main(int argc, char** argv) {
   using namespace qrsweep;
+  remember_inputs();  // no output of this command may replace one of its inputs
   CLI::App app{"qrsweep: quasi-random hyperparameter sweeps of MLPs, many trials at once"};
 #ifdef QRSWEEP_HAVE_CUDA
   const char* backends = " (backends: cpu, cuda)";
@@ -34,13 +56,13 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "qrsweep: error: %s\n", e.what());
+    cli::print_error(e.what());
     return 2;
   } catch (const DataError& e) {
-    std::fprintf(stderr, "qrsweep: error: %s\n", e.what());
+    cli::print_error(e.what());
     return 3;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "qrsweep: error: %s\n", e.what());
+    cli::print_error(e.what());
     return 1;
   }
   return 0;

@@ -3,6 +3,9 @@
 
 #include <sstream>
 
+#include "config/int_range.h"
+#include "io/echo.h"
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
@@ -10,10 +13,10 @@ namespace qrsweep {
 namespace {
 std::string describe(const toml::node& n) {
   std::ostringstream s;
-  if (n.is_string()) s << '"' << *n.value<std::string>() << '"';
+  if (n.is_string()) s << '"' << printable_path(*n.value<std::string>()) << '"';
   else if (n.is_array() || n.is_table()) s << (n.is_array() ? "an array" : "a table");
   else n.visit([&](auto&& v) { s << v; });
-  return s.str();
+  return clip_for_message(s.str());
 }
 }  // namespace
 
@@ -26,10 +29,11 @@ const toml::node* TomlReader::get(const std::string& key) {
   return t_.get(key);
 }
 
-std::optional<int64_t> TomlReader::integer(const std::string& key) {
+std::optional<int64_t> TomlReader::integer(const std::string& key, int64_t min, int64_t max) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
-  if (auto v = n->value_exact<int64_t>()) return *v;
+  if (auto v = n->value_exact<int64_t>())
+    return check_int_range(where_ + ": key '" + prefix_ + key + "'", *v, min, max);
   fail(key, "must be an integer, got " + describe(*n));
 }
 
@@ -51,7 +55,10 @@ std::optional<bool> TomlReader::boolean(const std::string& key) {
 std::optional<std::string> TomlReader::string(const std::string& key) {
   const toml::node* n = get(key);
   if (!n) return std::nullopt;
-  if (auto v = n->value_exact<std::string>()) return *v;
+  if (auto v = n->value_exact<std::string>()) {
+    if (v->find('\0') != std::string::npos) fail(key, "holds a NUL character");
+    return *v;
+  }
   fail(key, "must be a string, got " + describe(*n));
 }
 
@@ -110,7 +117,9 @@ void TomlReader::reject_unknown() const {
 
 toml::table parse_toml_file(const std::string& path) {
   try {
-    return toml::parse_file(path);
+    const std::string text =
+        read_input_file(path, InputKind::kConfig, "the config file", kConfigFileLimit);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream s;
     s << path;

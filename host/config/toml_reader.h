@@ -16,7 +16,8 @@ class TomlReader {
   TomlReader(const toml::table& t, std::string where, std::string prefix = "")
       : t_(t), where_(std::move(where)), prefix_(std::move(prefix)) {}
 
-  std::optional<int64_t> integer(const std::string& key);
+  // An integer key in [min, max] (int_range.h's rule: outside it is ConfigError).
+  std::optional<int64_t> integer(const std::string& key, int64_t min, int64_t max);
   std::optional<double> number(const std::string& key);  // integers accepted
   std::optional<bool> boolean(const std::string& key);
   std::optional<std::string> string(const std::string& key);

@@ -1,9 +1,11 @@
 // Parses `qrsweep train --config FILE` (see train_config.h).
 #include "qrsweep/train_config.h"
 
-#include "sampler/space_data.h"
+#include <limits>
+
 #include "config/toml_reader.h"
 #include "qrsweep/common.h"
+#include "sampler/space_data.h"
 
 namespace qrsweep {
 
@@ -60,23 +62,15 @@ TrainConfig parse_train_config(const std::string& path) {
     t.momentum = *m;
   }
   t.allow_momentum = t.momentum > 0.0;
-  auto bs = r.integer("batch_size");
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  auto bs = r.integer("batch_size", 1, 1000000);
   if (!bs) r.fail("batch_size", "is required");
-  if (*bs < 1 || *bs > 1000000) r.fail("batch_size", "must be in 1..1000000, got " + std::to_string(*bs));
   t.batch_size = static_cast<int>(*bs);
-  if (auto v = r.integer("seed")) t.seed = static_cast<uint64_t>(*v);
-  if (auto v = r.integer("trial")) {
-    if (*v < 0 || *v > 0xFFFFFFFF) r.fail("trial", "must be in 0..4294967295");
-    t.index = static_cast<int>(*v);
-  }
-  if (auto v = r.integer("max_epochs")) {
-    if (*v < 1) r.fail("max_epochs", "must be >= 1, got " + std::to_string(*v));
-    t.max_epochs = static_cast<int>(*v);
-  }
-  if (auto v = r.integer("patience")) {
-    if (*v < 1) r.fail("patience", "must be >= 1, got " + std::to_string(*v));
-    t.patience = static_cast<int>(*v);
-  }
+  if (auto v = r.integer("seed", 0, std::numeric_limits<int64_t>::max()))
+    t.seed = static_cast<uint64_t>(*v);
+  if (auto v = r.integer("trial", 0, kIntMax)) t.index = static_cast<int>(*v);
+  if (auto v = r.integer("max_epochs", 1, kIntMax)) t.max_epochs = static_cast<int>(*v);
+  if (auto v = r.integer("patience", 1, kIntMax)) t.patience = static_cast<int>(*v);
   if (auto v = r.string("structure")) {
     try {
       t.structure = parse_structure(*v);

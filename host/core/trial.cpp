@@ -1,9 +1,11 @@
 // TrialConfig helpers: names of structures and activations, derived widths, validation.
 #include "qrsweep/trial.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
+#include "io/echo.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
@@ -19,7 +21,7 @@ const char* structure_name(Structure s) { return kStructureNames[static_cast<int
 Structure parse_structure(const std::string& name) {
   for (int i = 0; i <= static_cast<int>(Structure::kGiven); ++i)
     if (name == kStructureNames[i]) return static_cast<Structure>(i);
-  throw ConfigError("unknown structure '" + name +
+  throw ConfigError("unknown structure '" + clip_for_message(name, 40) +
                     "' (expected Uniform, Ascending min, Ascending max, Descending min, "
                     "Descending max, Random or Given)");
 }
@@ -37,7 +39,12 @@ Activation parse_activation(const std::string& name) {
   if (name == "relu") return Activation::kRelu;
   if (name == "tanh") return Activation::kTanh;
   if (name == "sigmoid") return Activation::kSigmoid;
-  throw ConfigError("unknown activation '" + name + "' (expected relu, tanh or sigmoid)");
+  throw ConfigError("unknown activation '" + clip_for_message(name, 40) +
+                    "' (expected relu, tanh or sigmoid)");
+}
+
+int TrialConfig::batch_rows(int train_rows) const {
+  return std::max(1, std::min(batch_size, train_rows));
 }
 
 std::vector<int> TrialConfig::widths(int inputs, int classes) const {

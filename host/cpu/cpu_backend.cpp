@@ -34,7 +34,7 @@ class CpuSession final : public TrialSession {
     set_weights(init_weights(cfg_, widths_.front(), widths_.back()));
     hyper_.lr = static_cast<float>(cfg_.learning_rate);
     hyper_.momentum = static_cast<float>(cfg_.momentum);
-    resize_batch(cfg_.batch_size);
+    resize_batch(cfg_.batch_rows(train_.n));
   }
 
   void set_weights(const Weights& w) override {

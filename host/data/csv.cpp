@@ -1,5 +1,7 @@
-// CSV reader: one sample per line, the label first, then integer features 0..255. An
-// optional header line is skipped; \r\n line ends and gzipped files are accepted.
+// CSV reader: one sample per line, the label first, then integer features 0..255. The
+// first line is a header, and skipped, exactly when none of its fields looks like a
+// number; any other line is data, so a row is never dropped silently. \r\n line ends and
+// gzipped files are accepted.
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "data/file_bytes.h"
+#include "io/echo.h"
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
 
@@ -46,7 +49,7 @@ void split(std::string_view line, std::vector<std::string_view>& fields) {
   }
 }
 
-// Header detection: a first field that could not start a number names a column.
+// A field that starts like a number (a digit, a sign or a point).
 bool looks_numeric(std::string_view field) {
   field = trim(field);
   if (field.empty()) return false;
@@ -55,9 +58,14 @@ bool looks_numeric(std::string_view field) {
 }
 
 std::string shown(std::string_view field) {
-  std::string s(trim(field));
-  if (s.size() > 32) s = s.substr(0, 32) + "...";
-  return "'" + s + "'";
+  return "'" + clip_for_message(std::string(trim(field)), 35) + "'";
+}
+
+// The header rule: a first line none of whose fields looks like a number names columns.
+bool is_header(const std::vector<std::string_view>& fields) {
+  for (std::string_view f : fields)
+    if (looks_numeric(f)) return false;
+  return true;
 }
 
 }  // namespace
@@ -78,6 +86,7 @@ Dataset read_csv(const std::string& path, int classes) {
   size_t pos = 0;
   long long line_no = 0;
   bool first_line = true;
+  size_t header_fields = 0;  // columns the header names; 0: no header
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
@@ -89,9 +98,13 @@ Dataset read_csv(const std::string& path, int classes) {
     const std::string where = path + ": line " + std::to_string(line_no);
     split(line, fields);
     long long v;
+    const bool on_first_line = first_line;
     if (first_line) {
       first_line = false;
-      if (!looks_numeric(fields[0])) continue;  // a header line
+      if (is_header(fields)) {
+        header_fields = fields.size();
+        continue;
+      }
     }
     if (fields_per_row == 0) {
       if (fields.size() < 2)
@@ -99,6 +112,10 @@ Dataset read_csv(const std::string& path, int classes) {
                         std::to_string(fields.size()) + " field");
       if (fields.size() - 1 > static_cast<size_t>(INT_MAX))
         throw DataError(where + ": too many fields");
+      if (header_fields != 0 && fields.size() != header_fields)
+        throw DataError(where + ": " + std::to_string(fields.size()) +
+                        " fields, but the header (the first line) names " +
+                        std::to_string(header_fields) + " columns");
       fields_per_row = fields.size();
       d.dim = static_cast<int>(fields_per_row - 1);
     } else if (fields.size() != fields_per_row) {
@@ -108,14 +125,17 @@ Dataset read_csv(const std::string& path, int classes) {
     if (d.n == INT_MAX) throw DataError(where + ": too many rows");
 
     if (!parse_int(fields[0], v))
-      throw DataError(where + ", column 1: label " + shown(fields[0]) + " is not an integer");
-    if (v < 0) throw DataError(where + ": negative label " + std::string(trim(fields[0])));
+      throw DataError(where + ", column 1: label " + shown(fields[0]) + " is not an integer" +
+                      (on_first_line ? " (the first line is a header only when none of its "
+                                       "fields is a number; this one has numbers, so it is data)"
+                                     : ""));
+    if (v < 0) throw DataError(where + ": negative label " + clip_for_message(std::string(trim(fields[0])), 40));
     if (classes > 0 && v >= classes)
-      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+      throw DataError(where + ": label " + clip_for_message(std::string(trim(fields[0])), 40) +
                       " is out of range: expected 0.." + std::to_string(classes - 1) + " for " +
                       std::to_string(classes) + " classes");
     if (v > 255)
-      throw DataError(where + ": label " + std::string(trim(fields[0])) +
+      throw DataError(where + ": label " + clip_for_message(std::string(trim(fields[0])), 40) +
                       " is out of range 0..255");
     top_label = std::max(top_label, static_cast<int>(v));
     d.y.push_back(static_cast<uint8_t>(v));

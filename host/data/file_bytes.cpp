@@ -6,13 +6,10 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <memory>
+#include <new>
 
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::data {
@@ -24,21 +21,7 @@ bool is_gzip(const std::vector<uint8_t>& b, size_t at = 0) {
 }
 
 std::vector<uint8_t> read_raw(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw DataError(path + ": cannot read: is a directory, not a file");
-  errno = 0;
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw DataError(path + ": cannot open: " + std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec) bytes.reserve(size);
-  uint8_t buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0)
-    bytes.insert(bytes.end(), buf, buf + got);
-  if (std::ferror(f.get())) throw DataError(path + ": read error: " + std::strerror(errno));
-  return bytes;
+  return read_input_bytes(path, InputKind::kData, "", kDataFileLimit);
 }
 
 std::string zlib_fault(const z_stream& zs, int rc) {
@@ -55,8 +38,10 @@ std::string zlib_fault(const z_stream& zs, int rc) {
   }
 }
 
-// Decompresses one or more concatenated gzip members.
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path) {
+// Decompresses one or more concatenated gzip members, stopping after `limit` bytes of
+// output (`*more` set when the stream holds more).
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, uint64_t limit,
+                            bool* more) {
   const std::string broken = path + ": broken gzip stream: ";
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(path + ": cannot start zlib");
@@ -70,6 +55,7 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
     size_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
     hint = std::max(hint, std::min(isize, in.size() * size_t{1032}));  // deflate's max ratio
   }
+  hint = std::min<uint64_t>(hint, limit);
   std::vector<uint8_t> out(hint + 1);  // +1: room to reach Z_STREAM_END without growing
   size_t used = 0;
   size_t pos = 0;  // input handed to zlib so far
@@ -79,7 +65,14 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
       zs.avail_in = static_cast<uInt>(std::min<size_t>(in.size() - pos, 1u << 30));
       pos += zs.avail_in;
     }
-    if (used == out.size()) out.resize(out.size() * 2);
+    if (used == out.size()) {
+      if (used > limit) {  // one byte past the limit: there is more
+        *more = true;
+        used = static_cast<size_t>(limit);
+        break;
+      }
+      out.resize(static_cast<size_t>(std::min<uint64_t>(out.size() * uint64_t{2}, limit + 1)));
+    }
     zs.next_out = out.data() + used;
     zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - used, 1u << 30));
     const uInt offered = zs.avail_out;
@@ -110,9 +103,19 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  bool more = false;
+  return read_file_bytes(path, kDataFileLimit, &more);
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t limit, bool* more) {
+  *more = false;
   std::vector<uint8_t> raw = read_raw(path);
   if (!is_gzip(raw)) return raw;
-  return gunzip(raw, path);
+  try {
+    return gunzip(raw, path, limit, more);
+  } catch (const std::bad_alloc&) {
+    throw DataError(path + ": broken gzip stream? not enough memory for what it inflates to");
+  }
 }
 
 }  // namespace qrsweep::data

@@ -8,8 +8,15 @@
 namespace qrsweep::data {
 
 // The file's bytes, decompressed when gzipped. Throws DataError "<path>: <fault>" when
-// the file cannot be opened or read, or its gzip stream is truncated, corrupt or
-// followed by bytes that are not another gzip member.
+// the file is not a regular file (input_file.h), cannot be opened or read, its gzip
+// stream is truncated, corrupt or followed by bytes that are not another gzip member,
+// or there is no memory for what it inflates to.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+// The same, but a gzip stream is inflated only up to `limit` bytes: when it holds more,
+// those `limit` bytes come back and `*more` is set (a reader stops at what a header
+// promises, however far the stream would inflate). An uncompressed file comes back whole
+// (it is no larger than the file on disk) and `*more` is cleared.
+std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t limit, bool* more);
 
 }  // namespace qrsweep::data

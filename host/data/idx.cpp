@@ -36,9 +36,12 @@ struct IdxFile {
 };
 
 IdxFile read_idx_file(const std::string& path, uint32_t magic, const char* what) {
-  std::vector<uint8_t> bytes = data::read_file_bytes(path);
   const size_t ndims = magic & 0xff;
   const size_t header = 4 + 4 * ndims;
+  // A gzipped file is inflated up to its header first, then up to what the header
+  // promises: a stream that inflates further is never held in memory whole.
+  bool more = false;
+  std::vector<uint8_t> bytes = data::read_file_bytes(path, header, &more);
   const std::string kind = std::string("IDX ") + what + " file";
   if (bytes.size() < 4)
     throw DataError(path + ": truncated header: expected " + std::to_string(header) +
@@ -65,6 +68,10 @@ IdxFile read_idx_file(const std::string& path, uint32_t magic, const char* what)
       throw DataError(path + ": implausible dimensions " + shape + " in the header");
     expected *= d;
   }
+  if (more) bytes = data::read_file_bytes(path, header + std::min(expected, UINT64_MAX / 2), &more);
+  if (more)
+    throw DataError(path + ": trailing data: the header promises " + shape + " = " +
+                    std::to_string(expected) + " bytes, but the gzip stream inflates to more");
   const uint64_t got = bytes.size() - header;
   if (got < expected)
     throw DataError(path + ": truncated data: the header promises " + shape + " = " +

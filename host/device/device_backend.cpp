@@ -117,7 +117,7 @@ class DeviceSession final : public TrialSession {
         cfg_(validated(cfg)),
         train_view_(train),
         train_(cache_->get(train)),
-        net_(ex_.get(), cfg_, train.dim, train.classes, cfg_.batch_size) {}
+        net_(ex_.get(), cfg_, train.dim, train.classes, cfg_.batch_rows(train.n)) {}
 
   ~DeviceSession() override { quiesce(ex_.get()); }
 

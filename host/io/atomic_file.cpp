@@ -4,6 +4,7 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,33 +13,15 @@
 #include <cstring>
 #include <string>
 
+#include "io/input_file.h"
+#include "io/unique_fd.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
 
 namespace {
 
-// A file descriptor, closed when it goes out of scope (close() is checked explicitly
-// where its error matters).
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now; false (errno set) when close reports an error, e.g. a delayed write error.
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 // The temporary file, removed unless it was renamed into place.
 class TempFile {
@@ -97,12 +80,50 @@ void sync_directory(const std::string& path) {
   if (err && err != EINVAL) fail(path, "syncing its directory " + dir, err);
 }
 
+// The start of an SQLite database (a qrsweep store), of its write-ahead log and of its
+// rollback journal.
+bool is_sqlite_file(int fd) {
+  unsigned char head[16] = {};
+  if (::pread(fd, head, sizeof head, 0) < 8) return false;
+  static const unsigned char kDb[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                        'o', 'r', 'm', 'a', 't', ' ', '3', 0};
+  static const unsigned char kJournal[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  const bool wal =
+      head[0] == 0x37 && head[1] == 0x7f && head[2] == 0x06 && (head[3] == 0x82 || head[3] == 0x83);
+  return std::memcmp(head, kDb, 16) == 0 || std::memcmp(head, kJournal, 8) == 0 || wal;
+}
+
+// check_output_path but for the directory rule, which the rename itself enforces.
+void check_replaceable(const std::string& path, const struct stat& st) {
+  const std::string shown = printable_path(path);
+  if (is_input_file(st.st_dev, st.st_ino))
+    throw ConfigError("cannot write " + shown +
+                      ": it is also an input of this command; name another file");
+  if (!S_ISREG(st.st_mode)) return;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() >= 0 && is_sqlite_file(fd.get()))
+    throw ConfigError("cannot write " + shown +
+                      ": it is a qrsweep store (an SQLite database or its journal); "
+                      "name another file");
+}
+
 }  // namespace
+
+void check_output_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // nothing there (or nothing we can see) to lose
+  if (S_ISDIR(st.st_mode))
+    throw ConfigError("cannot write " + printable_path(path) + ": it is a directory; name a file");
+  check_replaceable(path, st);
+}
 
 // errno is read before anything else can change it.
 void write_file_atomic(const std::string& path, const std::string& content) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) check_replaceable(path, st);  // a directory: rename fails
   const std::string name = temp_name(path);
-  Fd fd(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  // O_EXCL: never an existing file, nor a symlink planted at the temporary name.
+  Fd fd(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   int err = fd.get() < 0 ? errno : 0;
   if (err) fail(path, "creating the temporary file " + name, err);
   TempFile tmp(name);

@@ -11,6 +11,12 @@ namespace qrsweep {
 // only the directory's fsync failed: then it already holds the new content), and Error
 // names `path`, the step that failed and the reason. trial_table.h declares it too, for
 // the plan, export, report and Slurm writers.
+// First check_output_path(path).
 void write_file_atomic(const std::string& path, const std::string& content);
+
+// The rule for every output qrsweep writes: it may not replace a directory, a file this
+// process has read as an input (input_file.h), or a qrsweep store (an SQLite database,
+// its write-ahead log or its journal). Throws ConfigError naming `path` and the reason.
+void check_output_path(const std::string& path);
 
 }  // namespace qrsweep

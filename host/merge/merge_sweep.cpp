@@ -56,6 +56,9 @@ MergeResult merge_sweep(const MergeOptions& o) {
   };
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
   check_backend_options(o.backend, o.tf32);
+  // The inputs are checked before OUT and its lock file are created, so a merge that
+  // cannot run leaves nothing behind; they are listed again under the lock below.
+  merge_inputs(o);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw Error("cannot create " + o.out_dir + ": " + ec.message());

@@ -10,7 +10,8 @@
 namespace qrsweep::packed {
 
 int resident_rows(const TrialConfig& cfg, const PassShape& shape) {
-  return std::max(cfg.batch_size, std::min(shape.eval_chunk, std::max(shape.n_val, 1)));
+  return std::max(cfg.batch_rows(shape.n_train),
+                  std::min(shape.eval_chunk, std::max(shape.n_val, 1)));
 }
 
 ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape,

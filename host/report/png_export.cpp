@@ -1,15 +1,21 @@
-// SVG -> PNG through rsvg-convert (see png_export.h). The SVG goes through a temporary
-// file beside the PNG, so no shell quoting of the document is ever needed.
+// SVG -> PNG through rsvg-convert (see png_export.h). The SVG and the PNG are written in
+// a private temporary directory beside the PNG (mkdtemp: a fresh name, mode 0700), so no
+// shell quoting of the document is ever needed and nobody else who can write in the
+// report's directory can redirect either file through a symlink; the PNG is then renamed
+// into place under the output rule of atomic_file.h.
 #include "report/png_export.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <vector>
 
+#include "io/atomic_file.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::report {
@@ -45,19 +51,32 @@ void require_png_tool() {
 }
 
 void svg_to_png(const std::string& svg, const std::string& png_path) {
-  const std::string tmp = png_path + ".tmp-" + std::to_string(::getpid()) + ".svg";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << svg;
-    if (!f.flush()) throw Error("cannot write " + tmp);
-  }
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(png_path).parent_path();
+  std::string pattern = ((dir.empty() ? fs::path(".") : dir) / ".qrsweep-png-XXXXXX").string();
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  if (!::mkdtemp(name.data()))
+    throw Error("cannot write " + png_path +
+                ": creating a temporary directory: " + std::strerror(errno));
+  const std::string tmp_dir(name.data());
+  struct Cleanup {
+    const std::string& dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{tmp_dir};
+  const std::string svg_path = tmp_dir + "/plot.svg", tmp_png = tmp_dir + "/plot.png";
+  write_file_atomic(svg_path, svg);
   std::string out;
   const int rc = run(std::string(kTool) + " --zoom 2 --format png --output " +
-                         shell_quote(png_path) + " " + shell_quote(tmp),
+                         shell_quote(tmp_png) + " " + shell_quote(svg_path),
                      &out);
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
   if (rc != 0) throw Error(std::string(kTool) + " failed on " + png_path + ": " + out);
+  check_output_path(png_path);
+  if (std::rename(tmp_png.c_str(), png_path.c_str()) != 0)
+    throw Error("cannot write " + png_path + ": " + std::strerror(errno));
 }
 
 }  // namespace qrsweep::report

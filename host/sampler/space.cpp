@@ -18,7 +18,7 @@ namespace qrsweep {
 
 namespace {
 
-constexpr int kMaxTrials = 10'000'000;  // far past any sweep; keeps plans in memory
+constexpr int kMaxTrials = 100'000;  // far past any sweep; its plan is drawn in about a second
 // Bounds that keep every derived integer (ascending min multiplies by up to 5) in an int.
 constexpr double kMaxLayerSize = 1'000'000;
 constexpr double kMaxBatchSize = 100'000'000;

@@ -4,17 +4,19 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "io/echo.h"
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/space.h"
-#include "sampler/space_data.h"
 #include "qrsweep/trial.h"
+#include "sampler/space_data.h"
 
 namespace qrsweep {
 
@@ -23,6 +25,13 @@ namespace {
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {  // a NUL would cut the message short: TOML's escape
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -71,7 +80,7 @@ class Parser {
                          const std::string& problem) const {
     std::string where = origin_;
     if (n.source().begin.line > 0) where += ":" + std::to_string(n.source().begin.line);
-    throw ConfigError(where + ": " + key + " = " + describe(n) + ": " + problem);
+    throw ConfigError(where + ": " + key + " = " + clip_for_message(describe(n)) + ": " + problem);
   }
 
   // Every key of `t` must be in `known`; `prefix` is the table's dotted name.
@@ -130,6 +139,8 @@ class Parser {
     if (!n) return;
     if (!n->is_string()) fail(*n, name, "expected a string");
     *out = std::string(*n->value<std::string_view>());
+    if (out->find('\0') != std::string::npos)
+      fail(*n, name, "holds a NUL character (a file name cannot)");
   }
 
   // A string key with a fixed set of spellings; returns the index of the one given.
@@ -247,12 +258,8 @@ DataSource parse_data_table(const toml::table& data, const std::string& origin) 
 }
 
 SearchSpace parse_space_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ConfigError(path + ": cannot open the search-space file");
-  std::ostringstream text;
-  text << f.rdbuf();
-  if (f.bad()) throw ConfigError(path + ": cannot read the search-space file");
-  return parse_space_text(text.str(), path);
+  return parse_space_text(
+      read_input_file(path, InputKind::kConfig, "the search-space file", kConfigFileLimit), path);
 }
 
 }  // namespace qrsweep

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "qrsweep/common.h"
+#include "store/store_files.h"
 
 namespace qrsweep::store_detail {
 
@@ -87,6 +88,7 @@ void read_once(const std::string& path, bool immutable, const std::function<void
 }  // namespace
 
 void read_snapshot(const std::string& path, const std::function<void(Db&)>& read) {
+  check_store_files(path, /*writing=*/false);
   for (int attempt = 1;; ++attempt) {
     const StoreFiles before(path);
     if (!before.db.exists) throw Error("no store at " + path);

@@ -8,7 +8,8 @@ namespace qrsweep::sweep_detail {
 class StoreLock {
  public:
   // Throws Error naming the holder's pid when another process holds the lock, or the
-  // reason when the lock file cannot be created.
+  // reason when the lock file cannot be created. The lock file is never followed through
+  // a symlink; once it is held, check_store_files (store/store_files.h) runs.
   explicit StoreLock(const std::string& store_path);
   ~StoreLock();
   StoreLock(const StoreLock&) = delete;

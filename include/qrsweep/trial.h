@@ -47,6 +47,9 @@ struct TrialConfig {
 
   // Layer widths including input and the output: {in, L1N, .., LkN, classes}.
   std::vector<int> widths(int inputs, int classes) const;
+  // Rows of the largest training batch on `train_rows` rows: batch_size, or all the rows
+  // when there are fewer. Batch buffers are sized by this, not by batch_size.
+  int batch_rows(int train_rows) const;
   // Dense parameter count P (docs/semantics.md#cost-model).
   int64_t parameter_count(int inputs, int classes) const;
   // Throws ConfigError naming the field when the config cannot be trained.

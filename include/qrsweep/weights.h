@@ -36,5 +36,10 @@ Weights load_safetensors(const std::string& path);
 // file has none). Throws DataError when it is not an object of strings.
 Weights load_safetensors(const std::string& path,
                          std::vector<std::pair<std::string, std::string>>* metadata);
+// Weights read from `path` to start training from: throws DataError naming `path` and the
+// tensor when a value is NaN or infinite, and naming the file's layer shapes and the
+// model's widths ({inputs, hidden sizes..., classes}) when they are not of that model.
+void check_initial_weights(const Weights& w, const std::vector<int>& widths,
+                           const std::string& path);
 
 }  // namespace qrsweep

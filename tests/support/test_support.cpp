@@ -2,6 +2,7 @@
 #include "support/test_support.h"
 
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,22 @@ void write_file(const std::string& path, const std::string& content) {
   std::ofstream f(path, std::ios::binary);
   f << content;
   if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+std::string gzip(const std::string& raw) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&zs, raw.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
 }
 
 std::string read_file(const std::string& path) {

@@ -49,6 +49,8 @@ class TmpfsMount {
 RunResult run_qrsweep(const std::string& args);
 
 void write_file(const std::string& path, const std::string& content);
+// `raw` as one gzip member (zlib level 6).
+std::string gzip(const std::string& raw);
 std::string read_file(const std::string& path);
 
 // A learnable synthetic dataset: `n` rows of `dim` bytes, `classes` classes, each class

@@ -1,0 +1,27 @@
+// Integer options: the text is parsed by int_range.h's rule (the one also used for the
+// integers of config files), so a value outside the option's range is refused with exit
+// status 2, naming the option, the value and the range; never clamped or wrapped.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "config/int_range.h"
+
+namespace qrsweep::cli {
+
+template <typename T>
+CLI::Option* add_int_option(CLI::App& sub, const std::string& name, T& target, int64_t min,
+                            int64_t max, const std::string& help) {
+  const std::string option = name.substr(0, name.find(','));
+  return sub
+      .add_option_function<std::string>(
+          name,
+          [&target, option, min, max](const std::string& text) {
+            target = static_cast<T>(parse_int_range(option, text, min, max));
+          },
+          help + " [" + std::to_string(min) + ", " + std::to_string(max) + "]")
+      ->type_name("INT");
+}
+
+}  // namespace qrsweep::cli
