@@ -7,8 +7,9 @@
 
 namespace qrsweep {
 
-TrainConfig parse_train_config(const std::string& path) {
-  toml::table root = parse_toml_file(path);
+namespace {
+
+TrainConfig train_config_from(const toml::table& root, const std::string& path) {
   TomlReader r(root, path);
   TrainConfig c;
   TrialConfig& t = c.trial;
@@ -87,6 +88,16 @@ TrainConfig parse_train_config(const std::string& path) {
   if (const toml::table* d = r.table("data")) c.data = parse_data_table(*d, path);
   r.reject_unknown();
   return c;
+}
+
+}  // namespace
+
+TrainConfig parse_train_config(const std::string& path) {
+  return train_config_from(parse_toml_file(path), path);
+}
+
+TrainConfig parse_train_config_text(const std::string& text, const std::string& origin) {
+  return train_config_from(parse_toml_text(text, origin), origin);
 }
 
 }  // namespace qrsweep

@@ -23,7 +23,9 @@ bool is_gzip(const std::vector<uint8_t>& b, size_t at = 0) {
   return b.size() >= at + 2 && b[at] == 0x1f && b[at + 1] == 0x8b;
 }
 
-std::vector<uint8_t> read_raw(const std::string& path) {
+}  // namespace
+
+std::vector<uint8_t> read_raw_file_bytes(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw DataError(path + ": cannot read: is a directory, not a file");
@@ -40,6 +42,8 @@ std::vector<uint8_t> read_raw(const std::string& path) {
   if (std::ferror(f.get())) throw DataError(path + ": read error: " + std::strerror(errno));
   return bytes;
 }
+
+namespace {
 
 std::string zlib_fault(const z_stream& zs, int rc) {
   if (zs.msg) return zs.msg;
@@ -109,10 +113,13 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
 
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::vector<uint8_t> raw = read_raw(path);
+std::vector<uint8_t> decode_file_bytes(std::vector<uint8_t> raw, const std::string& path) {
   if (!is_gzip(raw)) return raw;
   return gunzip(raw, path);
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  return decode_file_bytes(read_raw_file_bytes(path), path);
 }
 
 }  // namespace qrsweep::data

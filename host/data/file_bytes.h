@@ -12,4 +12,10 @@ namespace qrsweep::data {
 // followed by bytes that are not another gzip member.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
+// The two halves of read_file_bytes, for callers that hold a file's bytes in memory:
+// the file as stored, and those bytes gunzipped when they start with the gzip magic
+// (`path` names the file in messages).
+std::vector<uint8_t> read_raw_file_bytes(const std::string& path);
+std::vector<uint8_t> decode_file_bytes(std::vector<uint8_t> raw, const std::string& path);
+
 }  // namespace qrsweep::data

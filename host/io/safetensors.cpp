@@ -195,6 +195,11 @@ Weights load_safetensors(const std::string& path,
   if (!f) throw DataError(path + ": cannot open: " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (f.bad()) throw DataError(path + ": read error");
+  return load_safetensors_bytes(bytes, path, metadata);
+}
+
+Weights load_safetensors_bytes(const std::vector<uint8_t>& bytes, const std::string& path,
+                               std::vector<std::pair<std::string, std::string>>* metadata) {
   if (bytes.size() < 8)
     throw DataError(path + ": short file: " + std::to_string(bytes.size()) +
                     " bytes, expected at least 8 (the header length)");

@@ -36,5 +36,8 @@ Weights load_safetensors(const std::string& path);
 // file has none). Throws DataError when it is not an object of strings.
 Weights load_safetensors(const std::string& path,
                          std::vector<std::pair<std::string, std::string>>* metadata);
+// The same on a file's bytes in memory; `name` stands for the file in messages.
+Weights load_safetensors_bytes(const std::vector<uint8_t>& bytes, const std::string& name,
+                               std::vector<std::pair<std::string, std::string>>* metadata);
 
 }  // namespace qrsweep
