@@ -1,6 +1,8 @@
 // Parses `qrsweep train --config FILE` (see train_config.h).
 #include "qrsweep/train_config.h"
 
+#include <cmath>
+
 #include "sampler/space_data.h"
 #include "config/toml_reader.h"
 #include "qrsweep/common.h"
@@ -54,7 +56,8 @@ TrainConfig train_config_from(const toml::table& root, const std::string& path) 
   for (int k = 0; k < t.hidden_layers; ++k) t.allow_dropout |= t.dropout[k];
   auto lr = r.number("learning_rate");
   if (!lr) r.fail("learning_rate", "is required");
-  if (!(*lr > 0.0)) r.fail("learning_rate", "must be > 0, got " + std::to_string(*lr));
+  if (!(*lr > 0.0) || !std::isfinite(*lr))
+    r.fail("learning_rate", "must be a finite number > 0, got " + std::to_string(*lr));
   t.learning_rate = *lr;
   if (auto m = r.number("momentum")) {
     if (!(*m >= 0.0 && *m <= 1.0)) r.fail("momentum", "must be in [0, 1], got " + std::to_string(*m));
