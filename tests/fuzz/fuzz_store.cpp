@@ -1,8 +1,9 @@
 // libFuzzer harness: a store file from elsewhere (a shard copied back from a node, a
 // store handed to `report`, `export` or `merge`), read the way those commands read it:
 // opened read-only (read_snapshot), then its sweep row, every trial row (trial_row.cpp),
-// their epochs, the best row and the counts. The input is the whole SQLite file; it is
-// written to a private temporary directory because SQLite opens stores by path.
+// their epochs, the best row and the counts; none of which may change the file or create
+// one beside it. The input is the whole SQLite file; it is written to a private
+// temporary directory because SQLite opens stores by path.
 #include <unistd.h>
 
 #include <cstdio>
@@ -60,5 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     store->count(TrialStatus::kDone);
   } catch (const Error&) {
   }
+  // Reading writes nothing: no byte of the file changed, nothing created beside it.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path))
+    if (e.path().filename() != "store.sqlite")
+      fuzz::finding("reading the store created " + e.path().string());
+  FILE* f = std::fopen(path.c_str(), "rb");
+  std::string back(size + 1, '\0');
+  const size_t got = f ? std::fread(back.data(), 1, back.size(), f) : 0;
+  if (f) std::fclose(f);
+  if (got != size || back.compare(0, size, reinterpret_cast<const char*>(data), size) != 0)
+    fuzz::finding("reading the store changed the file");
   return 0;
 }
