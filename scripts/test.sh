@@ -19,3 +19,8 @@ if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
     -R '^(Sweep|StoreQueue|HostParallel|PackedSweep|PackedInvariance|PackedFaults|StoreCommits)\.' \
     -E 'KillNine')
 fi
+# The fuzzers of every parser of outside input (tests/fuzz, clang's libFuzzer, ASan +
+# UBSan): a bounded run of each from its seed corpus; docs/fuzzing.md has the long runs.
+if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ] && [ "${QRSWEEP_SKIP_FUZZ:-0}" != 1 ]; then
+  tests/fuzz/run_fuzzers.sh "${QRSWEEP_FUZZ_SECONDS:-30}"
+fi

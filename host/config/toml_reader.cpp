@@ -115,17 +115,32 @@ void TomlReader::reject_unknown() const {
   }
 }
 
+namespace {
+// A syntax error as "FILE:LINE:COLUMN: what".
+ConfigError syntax_error(const toml::parse_error& e, const std::string& origin) {
+  std::ostringstream s;
+  s << origin;
+  if (e.source().begin) s << ":" << e.source().begin.line << ":" << e.source().begin.column;
+  s << ": " << e.description();
+  return ConfigError(s.str());
+}
+}  // namespace
+
 toml::table parse_toml_file(const std::string& path) {
   try {
     const std::string text =
         read_input_file(path, InputKind::kConfig, "the config file", kConfigFileLimit);
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
-    std::ostringstream s;
-    s << path;
-    if (e.source().begin) s << ":" << e.source().begin.line << ":" << e.source().begin.column;
-    s << ": " << e.description();
-    throw ConfigError(s.str());
+    throw syntax_error(e, path);
+  }
+}
+
+toml::table parse_toml_text(const std::string& text, const std::string& origin) {
+  try {
+    return toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw syntax_error(e, origin);
   }
 }
 

@@ -39,5 +39,7 @@ class TomlReader {
 };
 
 toml::table parse_toml_file(const std::string& path);  // ConfigError on syntax errors
+// The same on a file's text in memory; `origin` stands for the file in messages.
+toml::table parse_toml_text(const std::string& text, const std::string& origin);
 
 }  // namespace qrsweep

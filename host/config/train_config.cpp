@@ -1,6 +1,7 @@
 // Parses `qrsweep train --config FILE` (see train_config.h).
 #include "qrsweep/train_config.h"
 
+#include <cmath>
 #include <limits>
 
 #include "config/toml_reader.h"
@@ -9,8 +10,9 @@
 
 namespace qrsweep {
 
-TrainConfig parse_train_config(const std::string& path) {
-  toml::table root = parse_toml_file(path);
+namespace {
+
+TrainConfig train_config_from(const toml::table& root, const std::string& path) {
   TomlReader r(root, path);
   TrainConfig c;
   TrialConfig& t = c.trial;
@@ -55,7 +57,8 @@ TrainConfig parse_train_config(const std::string& path) {
   for (int k = 0; k < t.hidden_layers; ++k) t.allow_dropout |= t.dropout[k];
   auto lr = r.number("learning_rate");
   if (!lr) r.fail("learning_rate", "is required");
-  if (!(*lr > 0.0)) r.fail("learning_rate", "must be > 0, got " + std::to_string(*lr));
+  if (!(*lr > 0.0) || !std::isfinite(*lr))
+    r.fail("learning_rate", "must be a finite number > 0, got " + std::to_string(*lr));
   t.learning_rate = *lr;
   if (auto m = r.number("momentum")) {
     if (!(*m >= 0.0 && *m <= 1.0)) r.fail("momentum", "must be in [0, 1], got " + std::to_string(*m));
@@ -81,6 +84,16 @@ TrainConfig parse_train_config(const std::string& path) {
   if (const toml::table* d = r.table("data")) c.data = parse_data_table(*d, path);
   r.reject_unknown();
   return c;
+}
+
+}  // namespace
+
+TrainConfig parse_train_config(const std::string& path) {
+  return train_config_from(parse_toml_file(path), path);
+}
+
+TrainConfig parse_train_config_text(const std::string& text, const std::string& origin) {
+  return train_config_from(parse_toml_text(text, origin), origin);
 }
 
 }  // namespace qrsweep

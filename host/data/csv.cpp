@@ -7,10 +7,12 @@
 #include <climits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "data/file_bytes.h"
 #include "io/echo.h"
+#include "io/input_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
 
@@ -71,10 +73,16 @@ bool is_header(const std::vector<std::string_view>& fields) {
 }  // namespace
 
 Dataset read_csv(const std::string& path, int classes) {
+  return read_csv_bytes(data::read_raw_file_bytes(path), path, classes);
+}
+
+Dataset read_csv_bytes(std::vector<uint8_t> file, const std::string& path, int classes) {
   if (classes > 256 || classes == 1)
     throw ConfigError("classes must be 2..256 (labels are bytes), or 0 to infer; got " +
                       std::to_string(classes));
-  const std::vector<uint8_t> bytes = data::read_file_bytes(path);
+  bool more = false;
+  const std::vector<uint8_t> bytes =
+      data::decode_file_bytes(std::move(file), path, kDataFileLimit, &more);
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
 

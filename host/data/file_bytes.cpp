@@ -20,9 +20,13 @@ bool is_gzip(const std::vector<uint8_t>& b, size_t at = 0) {
   return b.size() >= at + 2 && b[at] == 0x1f && b[at + 1] == 0x8b;
 }
 
-std::vector<uint8_t> read_raw(const std::string& path) {
+}  // namespace
+
+std::vector<uint8_t> read_raw_file_bytes(const std::string& path) {
   return read_input_bytes(path, InputKind::kData, "", kDataFileLimit);
 }
+
+namespace {
 
 std::string zlib_fault(const z_stream& zs, int rc) {
   if (zs.msg) return zs.msg;
@@ -102,20 +106,24 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
 
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  bool more = false;
-  return read_file_bytes(path, kDataFileLimit, &more);
-}
-
-std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t limit, bool* more) {
+std::vector<uint8_t> decode_file_bytes(std::vector<uint8_t> raw, const std::string& path,
+                                       uint64_t limit, bool* more) {
   *more = false;
-  std::vector<uint8_t> raw = read_raw(path);
   if (!is_gzip(raw)) return raw;
   try {
     return gunzip(raw, path, limit, more);
   } catch (const std::bad_alloc&) {
     throw DataError(path + ": broken gzip stream? not enough memory for what it inflates to");
   }
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  bool more = false;
+  return decode_file_bytes(read_raw_file_bytes(path), path, kDataFileLimit, &more);
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t limit, bool* more) {
+  return decode_file_bytes(read_raw_file_bytes(path), path, limit, more);
 }
 
 }  // namespace qrsweep::data

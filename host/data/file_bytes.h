@@ -19,4 +19,11 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 // (it is no larger than the file on disk) and `*more` is cleared.
 std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t limit, bool* more);
 
+// The two halves of read_file_bytes, for callers that hold a file's bytes in memory:
+// the file as stored, and those bytes gunzipped (up to `limit`) when they start with the
+// gzip magic (`path` names the file in messages).
+std::vector<uint8_t> read_raw_file_bytes(const std::string& path);
+std::vector<uint8_t> decode_file_bytes(std::vector<uint8_t> raw, const std::string& path,
+                                       uint64_t limit, bool* more);
+
 }  // namespace qrsweep::data

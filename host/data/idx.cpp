@@ -35,13 +35,14 @@ struct IdxFile {
   std::vector<uint8_t> data;
 };
 
-IdxFile read_idx_file(const std::string& path, uint32_t magic, const char* what) {
+IdxFile parse_idx_file(std::vector<uint8_t> stored, const std::string& path, uint32_t magic,
+                       const char* what) {
   const size_t ndims = magic & 0xff;
   const size_t header = 4 + 4 * ndims;
   // A gzipped file is inflated up to its header first, then up to what the header
   // promises: a stream that inflates further is never held in memory whole.
   bool more = false;
-  std::vector<uint8_t> bytes = data::read_file_bytes(path, header, &more);
+  std::vector<uint8_t> bytes = data::decode_file_bytes(stored, path, header, &more);
   const std::string kind = std::string("IDX ") + what + " file";
   if (bytes.size() < 4)
     throw DataError(path + ": truncated header: expected " + std::to_string(header) +
@@ -68,7 +69,9 @@ IdxFile read_idx_file(const std::string& path, uint32_t magic, const char* what)
       throw DataError(path + ": implausible dimensions " + shape + " in the header");
     expected *= d;
   }
-  if (more) bytes = data::read_file_bytes(path, header + std::min(expected, UINT64_MAX / 2), &more);
+  if (more)
+    bytes = data::decode_file_bytes(std::move(stored), path,
+                                    header + std::min(expected, UINT64_MAX / 2), &more);
   if (more)
     throw DataError(path + ": trailing data: the header promises " + shape + " = " +
                     std::to_string(expected) + " bytes, but the gzip stream inflates to more");
@@ -89,16 +92,23 @@ IdxFile read_idx_file(const std::string& path, uint32_t magic, const char* what)
 }  // namespace
 
 Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes) {
+  return read_idx_bytes(data::read_raw_file_bytes(images_path), images_path,
+                        data::read_raw_file_bytes(labels_path), labels_path, classes);
+}
+
+Dataset read_idx_bytes(std::vector<uint8_t> images_file, const std::string& images_path,
+                       std::vector<uint8_t> labels_file, const std::string& labels_path,
+                       int classes) {
   if (classes > 256 || classes == 1)
     throw ConfigError("classes must be 2..256 (labels are bytes), or 0 to infer; got " +
                       std::to_string(classes));
-  IdxFile images = read_idx_file(images_path, kImagesMagic, "images");
+  IdxFile images = parse_idx_file(std::move(images_file), images_path, kImagesMagic, "images");
   const uint64_t dim = uint64_t{images.dims[1]} * images.dims[2];
   if (dim == 0)
     throw DataError(images_path + ": empty images: " + std::to_string(images.dims[1]) + " x " +
                     std::to_string(images.dims[2]) + " pixels");
   if (dim > INT_MAX) throw DataError(images_path + ": images too large: " + std::to_string(dim));
-  IdxFile labels = read_idx_file(labels_path, kLabelsMagic, "labels");
+  IdxFile labels = parse_idx_file(std::move(labels_file), labels_path, kLabelsMagic, "labels");
   if (images.dims[0] != labels.dims[0])
     throw DataError("image/label count mismatch: " + images_path + " holds " +
                     std::to_string(images.dims[0]) + " images but " + labels_path + " holds " +

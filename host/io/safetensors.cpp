@@ -280,8 +280,13 @@ Weights load_safetensors(const std::string& path) { return load_safetensors(path
 
 Weights load_safetensors(const std::string& path,
                          std::vector<std::pair<std::string, std::string>>* metadata) {
-  const std::vector<uint8_t> bytes =
-      read_input_bytes(path, InputKind::kData, "the weights file", kDataFileLimit);
+  return load_safetensors_bytes(
+      read_input_bytes(path, InputKind::kData, "the weights file", kDataFileLimit), path,
+      metadata);
+}
+
+Weights load_safetensors_bytes(const std::vector<uint8_t>& bytes, const std::string& path,
+                               std::vector<std::pair<std::string, std::string>>* metadata) {
   if (bytes.size() < 8)
     throw DataError(path + ": short file: " + std::to_string(bytes.size()) +
                     " bytes, expected at least 8 (the header length)");

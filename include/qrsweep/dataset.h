@@ -38,6 +38,13 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
 // file, the line and the fault (ragged row, bad number, value out of range, bad label).
 Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */);
 
+// read_idx and read_csv on files already in memory, as stored (raw or gzipped); the
+// names stand for the files in messages. The file readers read the files and call these.
+Dataset read_idx_bytes(std::vector<uint8_t> images_file, const std::string& images_name,
+                       std::vector<uint8_t> labels_file, const std::string& labels_name,
+                       int classes = 10);
+Dataset read_csv_bytes(std::vector<uint8_t> file, const std::string& name, int classes = 0);
+
 // The standard split for a data source.
 struct DataSplits {
   Dataset train;  // all training rows (60,000 for Fashion-MNIST)

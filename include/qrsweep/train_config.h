@@ -17,5 +17,7 @@ struct TrainConfig {
 // batch_size, seed, trial, max_epochs, patience, structure (optional), [data].
 // Throws ConfigError naming the file, the key and what is wrong.
 TrainConfig parse_train_config(const std::string& path);
+// The same on a config file's text in memory; `origin` stands for the file in messages.
+TrainConfig parse_train_config_text(const std::string& text, const std::string& origin);
 
 }  // namespace qrsweep

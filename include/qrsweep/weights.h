@@ -36,6 +36,9 @@ Weights load_safetensors(const std::string& path);
 // file has none). Throws DataError when it is not an object of strings.
 Weights load_safetensors(const std::string& path,
                          std::vector<std::pair<std::string, std::string>>* metadata);
+// The same on a file's bytes in memory; `name` stands for the file in messages.
+Weights load_safetensors_bytes(const std::vector<uint8_t>& bytes, const std::string& name,
+                               std::vector<std::pair<std::string, std::string>>* metadata);
 // Weights read from `path` to start training from: throws DataError naming `path` and the
 // tensor when a value is NaN or infinite, and naming the file's layer shapes and the
 // model's widths ({inputs, hidden sizes..., classes}) when they are not of that model.
