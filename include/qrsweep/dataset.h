@@ -42,7 +42,9 @@ Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */
 struct DataSplits {
   Dataset train;  // all training rows (60,000 for Fashion-MNIST)
   Dataset test;
-  int validation = 10000;  // the FIRST `validation` training rows validate (SPEC 1.1)
+  int validation = 10000;  // the FIRST `validation` training rows validate (SPEC 1.1; with
+                           // split = "stratified" the rows were reordered to put a
+                           // stratified choice first)
   DatasetView fit() const;  // training rows after the validation block
   DatasetView val() const;  // the validation block
 };
@@ -55,9 +57,23 @@ struct DataSource {
   std::string train_csv, test_csv;
   int validation = 10000;
   int classes = 10;
+  // Which training rows validate: "first" (the first `validation` rows, the notebook's) or
+  // "stratified" (a choice seeded by split_seed holding every class in proportion).
+  std::string split = "first";
+  uint64_t split_seed = 0;
 };
 
+// split = "stratified": reorders `train` so that its first `validation` rows are a seeded
+// choice holding each class in proportion to its count (largest remainders, ties to the
+// lower class), the other rows after them; both groups keep the file's order.
+void stratify_rows(Dataset& train, int validation, uint64_t seed);
+
+// The classes that have training rows but none among the validation rows, ascending.
+std::vector<int> classes_missing_from_validation(const DataSplits& s);
+
 extern const char* const kDefaultFashionMnistDir;
-DataSplits load_data(const DataSource& src);  // throws DataError with install hints
+// Throws DataError with install hints. Applies src.split; warns on stderr when the
+// validation rows miss a class the training rows hold.
+DataSplits load_data(const DataSource& src);
 
 }  // namespace qrsweep
