@@ -77,6 +77,11 @@ TrainConfig parse_train_config(const std::string& path) {
     if (*v < 1) r.fail("patience", "must be >= 1, got " + std::to_string(*v));
     t.patience = static_cast<int>(*v);
   }
+  if (auto v = r.integer("retrain_epochs")) {
+    if (*v < 1 || *v > 1000000)
+      r.fail("retrain_epochs", "must be in 1..1000000, got " + std::to_string(*v));
+    c.retrain_epochs = static_cast<int>(*v);
+  }
   if (auto v = r.string("structure")) {
     try {
       t.structure = parse_structure(*v);
