@@ -112,5 +112,16 @@ TEST_F(SweepCli, BadOptionsAndSpacesExitTwo) {
   }
 }
 
+// Every command with --backend says what it defaults to and what auto picks.
+TEST(SweepHelp, ShowsTheDefaultBackendAndWhatAutoPicks) {
+  for (const char* command : {"sweep", "train", "merge"}) {
+    auto r = test::run_qrsweep(std::string(command) + " --help");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("{cpu,cuda,auto}=auto"), std::string::npos) << command << r.output;
+    EXPECT_NE(r.output.find("auto: cuda when a usable GPU is found, else cpu"), std::string::npos)
+        << command << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace qrsweep

@@ -41,8 +41,7 @@ void setup(CLI::App& sub) {
       "Do not retrain and test the best trial");
   sub.add_flag("--require-complete", o.require_complete,
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
-  sub.add_option("--backend", o.backend, "Backend of the retraining: cpu, cuda or auto")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  add_backend_option(sub, &o.backend, "Backend of the retraining");
   sub.add_option("--threads", o.threads, "BLAS threads of the retraining (0: 1, as qrsweep sweep)")
       ->check(CLI::Range(0, 4096));
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");

@@ -49,8 +49,7 @@ void setup(CLI::App& sub) {
   sub.add_option("--space", o.space_path, "Search-space TOML file (docs/space.md)")->required();
   sub.add_option("--out", o.out_dir, "Sweep directory: the store, best weights and config")
       ->required();
-  sub.add_option("--backend", o.backend, "cpu, cuda or auto")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  add_backend_option(sub, &o.backend);
   sub.add_option("--trials", a->trials, "Override the space's trial count")
       ->check(CLI::Range(int64_t{1}, int64_t{std::numeric_limits<int>::max()}));
   sub.add_option("--seed", a->seed, "Override the space's sweep seed")
@@ -67,7 +66,8 @@ void setup(CLI::App& sub) {
   sub.add_option("--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--threads", o.threads,
-                 "BLAS threads per CPU job (default 1, so results do not depend on it)")
+                 "CPU threads per job (default 1: the cores go to parallel jobs; the results "
+                 "do not depend on it)")
       ->check(CLI::Range(0, 4096));
   sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");
