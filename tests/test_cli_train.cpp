@@ -15,15 +15,9 @@ namespace {
 class CliTrain : public ::testing::Test {
  protected:
   void SetUp() override {
-    Dataset d = test::synthetic_dataset(400, 12, 3, 8);
-    std::ostringstream csv;
-    for (int i = 0; i < d.n; ++i) {
-      csv << int(d.y[i]);
-      for (int k = 0; k < d.dim; ++k) csv << ',' << int(d.x[size_t(i) * d.dim + k]);
-      csv << '\n';
-    }
-    test::write_file(dir_.file("train.csv"), csv.str());
-    test::write_file(dir_.file("test.csv"), csv.str());
+    const std::string csv = test::csv_text(test::synthetic_dataset(400, 12, 3, 8));
+    test::write_file(dir_.file("train.csv"), csv);
+    test::write_file(dir_.file("test.csv"), csv);
     data_ = "[data]\nformat = \"csv\"\ntrain_csv = \"" + dir_.file("train.csv") +
             "\"\ntest_csv = \"" + dir_.file("test.csv") + "\"\nvalidation = 100\nclasses = 3\n";
   }
@@ -182,15 +176,8 @@ TEST_F(CliTrain, SplitIsCheckedAndAOneClassValidationWarns) {
   EXPECT_NE(bad.output.find("data.split = \"random\""), std::string::npos) << bad.output;
 
   Dataset d = test::synthetic_dataset(300, 12, 3, 8);
-  std::ostringstream csv;
-  for (int c = 0; c < 3; ++c)
-    for (int i = 0; i < d.n; ++i) {
-      if (d.y[i] != c) continue;
-      csv << c;
-      for (int k = 0; k < d.dim; ++k) csv << ',' << int(d.x[size_t(i) * d.dim + k]);
-      csv << '\n';
-    }
-  test::write_file(dir_.file("sorted.csv"), csv.str());
+  std::stable_sort(d.y.begin(), d.y.end());  // the features stay: only the labels matter here
+  test::write_file(dir_.file("sorted.csv"), test::csv_text(d));
   const std::string data = "[data]\nformat = \"csv\"\ntrain_csv = \"" + dir_.file("sorted.csv") +
                            "\"\ntest_csv = \"" + dir_.file("sorted.csv") +
                            "\"\nvalidation = 60\nclasses = 3\n";
@@ -211,14 +198,7 @@ TEST_F(CliTrain, SplitIsCheckedAndAOneClassValidationWarns) {
 // does not change a single bit: `qrsweep train` on every core reproduces a sweep's trial.
 TEST(CliTrainThreads, HistoriesAndWeightsAreIdenticalOnOneTwoAndThreeThreads) {
   test::TempDir dir;
-  Dataset d = test::synthetic_dataset(1300, 96, 10, 5);
-  std::ostringstream csv;
-  for (int i = 0; i < d.n; ++i) {
-    csv << int(d.y[i]);
-    for (int k = 0; k < d.dim; ++k) csv << ',' << int(d.x[size_t(i) * d.dim + k]);
-    csv << '\n';
-  }
-  test::write_file(dir.file("train.csv"), csv.str());
+  test::write_file(dir.file("train.csv"), test::csv_text(test::synthetic_dataset(1300, 96, 10, 5)));
   test::write_file(dir.file("c.toml"),
                    "sizes = [256, 160]\nactivation = \"sigmoid\"\ndropout_rates = [0.2, 0.0]\n"
                    "learning_rate = 0.002\nmomentum = 0.3\nbatch_size = 300\nmax_epochs = 2\n"
