@@ -12,14 +12,19 @@ namespace qrsweep::sweep_detail {
 namespace {
 constexpr double kRedrawSeconds = 0.2;  // the live block is redrawn at most this often
 
-// A finished trial's result, as a line of its own (no newline).
+// A finished trial's result, as a line of its own (no newline; a failed trial's whole
+// error follows, its line breaks made blanks so it stays one line).
 std::string finished_line(const TrialRecord& r) {
   const int i = r.config.index;
-  char buf[512];
-  if (r.status == TrialStatus::kFailed)
-    std::snprintf(buf, sizeof buf, "trial %d failed after %d epochs: %s", i, r.epochs_run,
-                  r.error.c_str());
-  else if (r.status == TrialStatus::kDiverged)
+  char buf[256];
+  if (r.status == TrialStatus::kFailed) {
+    std::snprintf(buf, sizeof buf, "trial %d failed after %d epochs: ", i, r.epochs_run);
+    std::string line = buf + r.error;
+    for (char& c : line)
+      if (c == '\n' || c == '\r') c = ' ';
+    return line;
+  }
+  if (r.status == TrialStatus::kDiverged)
     std::snprintf(buf, sizeof buf, "trial %d diverged at epoch %d", i, r.epochs_run);
   else
     std::snprintf(buf, sizeof buf,
