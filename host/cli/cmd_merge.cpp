@@ -42,7 +42,7 @@ void setup(CLI::App& sub) {
   sub.add_flag("--require-complete", o.require_complete,
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
   add_backend_option(sub, &o.backend, "Backend of the retraining");
-  sub.add_option("--threads", o.threads, "BLAS threads of the retraining (0: 1, as qrsweep sweep)")
+  sub.add_option("--threads", o.threads, "CPU threads of the retraining (0: 1, as qrsweep sweep)")
       ->check(CLI::Range(0, 4096));
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");

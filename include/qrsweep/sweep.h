@@ -29,7 +29,7 @@ struct SweepOptions {
   std::optional<uint64_t> seed;  // overrides the space's seed
   std::string data_dir;          // overrides [data].dir
   int jobs = 0;                  // trials at once; 0: the CPU's cores (cpu), 1 (cuda)
-  int threads = 0;               // BLAS threads per job; 0: cores / jobs (at least 1)
+  int threads = 0;               // CPU threads per job; 0: 1 (results do not depend on it)
   int max_resident = 0;          // cuda: cap on trials resident at once (0: as many as fit)
   bool tf32 = false;             // cuda: TF32 tensor cores (ignored when auto picks the CPU)
   bool quiet = false;            // only the final summary
