@@ -48,19 +48,21 @@ test::TempDir* BestModel::dir_ = nullptr;
 
 // The sweep trained with one thread per trial; `train` uses every core by default.
 TEST_F(BestModel, TrainOnEveryCoreReproducesTheBestTrialsHistory) {
-  auto r = test::run_qrsweep("train --backend cpu --config '" + dir_->file("s/best_trial.toml") +
-                             "'");
+  auto r =
+      test::run_qrsweep("train --backend cpu --config '" + dir_->file("s/best_trial.toml") + "'");
   ASSERT_EQ(r.status, 0) << r.output;
   const std::string trial = value("SELECT trial FROM best");
-  const long long epochs = std::stoll(value("SELECT epochs_run FROM trials WHERE trial = " + trial));
+  const long long epochs =
+      std::stoll(value("SELECT epochs_run FROM trials WHERE trial = " + trial));
   std::istringstream out(r.output);
   int seen = 0;
   for (std::string line; std::getline(out, line);) {
     const size_t at = line.find("val_loss ");
     if (line.rfind("epoch ", 0) != 0 || at == std::string::npos) continue;
     ++seen;
-    const std::string stored = value("SELECT printf('%.17g', val_loss) FROM epochs WHERE trial = " +
-                                     trial + " AND epoch = " + std::to_string(seen));
+    const std::string stored =
+        value("SELECT printf('%.17g', val_loss) FROM epochs WHERE trial = " + trial +
+              " AND epoch = " + std::to_string(seen));
     ASSERT_FALSE(stored.empty()) << "no epoch " << seen << " stored:\n" << r.output;
     EXPECT_EQ(line.substr(at + 9, 6), fixed(std::stod(stored), 4)) << line;
   }
@@ -102,17 +104,18 @@ TEST_F(BestModel, TheDocsLoadersPredictWithTheReportedTestAccuracy) {
   }
   ASSERT_NE(code.find("def torch_model"), std::string::npos) << code;
   test::write_file(dir_->file("loader.py"),
-                   code + "\nimport sys\n"
-                          "rows = np.loadtxt(sys.argv[2], delimiter=',', dtype=np.int64)\n"
-                          "x, y = rows[:, 1:].astype(np.uint8), rows[:, 0]\n"
-                          "print('numpy', (predict_numpy(sys.argv[1], x).argmax(1) == y).sum())\n"
-                          "with torch.no_grad():\n"
-                          "    z = torch_model(sys.argv[1])(torch.from_numpy(x.astype(np.float32) "
-                          "/ 255))\n"
-                          "print('torch', (z.argmax(1).numpy() == y).sum())\n");
-  auto r = test::run_command("/usr/bin/python3 '" + dir_->file("loader.py") + "' '" +
-                             dir_->file("s/best.safetensors") + "' '" + dir_->file("test.csv") +
-                             "'");
+                   code +
+                       "\nimport sys\n"
+                       "rows = np.loadtxt(sys.argv[2], delimiter=',', dtype=np.int64)\n"
+                       "x, y = rows[:, 1:].astype(np.uint8), rows[:, 0]\n"
+                       "print('numpy', (predict_numpy(sys.argv[1], x).argmax(1) == y).sum())\n"
+                       "with torch.no_grad():\n"
+                       "    z = torch_model(sys.argv[1])(torch.from_numpy(x.astype(np.float32) "
+                       "/ 255))\n"
+                       "print('torch', (z.argmax(1).numpy() == y).sum())\n");
+  auto r =
+      test::run_command("/usr/bin/python3 '" + dir_->file("loader.py") + "' '" +
+                        dir_->file("s/best.safetensors") + "' '" + dir_->file("test.csv") + "'");
   ASSERT_EQ(r.status, 0) << r.output;
   const double acc = std::stod(value("SELECT printf('%.17g', test_accuracy) FROM best"));
   const long long correct = std::llround(acc * kTestRows);

@@ -202,8 +202,8 @@ TEST(CliTrainThreads, HistoriesAndWeightsAreIdenticalOnOneTwoAndThreeThreads) {
   test::write_file(dir.file("c.toml"),
                    "sizes = [256, 160]\nactivation = \"sigmoid\"\ndropout_rates = [0.2, 0.0]\n"
                    "learning_rate = 0.002\nmomentum = 0.3\nbatch_size = 300\nmax_epochs = 2\n"
-                   "[data]\nformat = \"csv\"\ntrain_csv = \"" + dir.file("train.csv") +
-                       "\"\ntest_csv = \"" + dir.file("train.csv") +
+                   "[data]\nformat = \"csv\"\ntrain_csv = \"" +
+                       dir.file("train.csv") + "\"\ntest_csv = \"" + dir.file("train.csv") +
                        "\"\nvalidation = 300\nclasses = 10\n");
   auto epochs_of = [](const std::string& out) {  // the epoch lines without their times
     std::string lines;
@@ -215,9 +215,9 @@ TEST(CliTrainThreads, HistoriesAndWeightsAreIdenticalOnOneTwoAndThreeThreads) {
   std::string ref_epochs;
   for (int threads : {1, 2, 3}) {
     const std::string t = std::to_string(threads);
-    auto r = test::run_qrsweep("train --backend cpu --threads " + t + " --config " +
-                               dir.file("c.toml") + " --log-steps " + dir.file("s" + t) +
-                               " --save " + dir.file("w" + t));
+    auto r =
+        test::run_qrsweep("train --backend cpu --threads " + t + " --config " + dir.file("c.toml") +
+                          " --log-steps " + dir.file("s" + t) + " --save " + dir.file("w" + t));
     ASSERT_EQ(r.status, 0) << r.output;
     if (threads == 1) {
       ref_epochs = epochs_of(r.output);

@@ -2,7 +2,6 @@
 // asked, every #SBATCH line before the first command, valid bash, safe shell quoting.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <sstream>

@@ -70,11 +70,10 @@ void run_train(const TrainArgs& a) {
               r.history.size(), static_cast<long long>(r.steps), r.seconds);
   if (!a.all_rows)
     std::printf("min val loss %.5f at epoch %d; max val accuracy %.4f at epoch %d\n",
-                r.min_val_loss, r.min_val_loss_epoch, r.max_val_accuracy,
-                r.max_val_accuracy_epoch);
+                r.min_val_loss, r.min_val_loss_epoch, r.max_val_accuracy, r.max_val_accuracy_epoch);
   if (m.tested)
-    std::printf("test loss %.5f  test accuracy %.4f (%d test rows)\n", m.test_loss,
-                m.test_accuracy, data.test.n);
+    std::printf("test loss %.5f  test accuracy %.4f (%d test rows)\n", m.test_loss, m.test_accuracy,
+                data.test.n);
   if (!a.log_steps.empty()) {
     std::ofstream f(a.log_steps);
     for (size_t i = 0; i < step_losses.size(); ++i) {

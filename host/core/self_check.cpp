@@ -91,8 +91,8 @@ void self_check_against_cpu(Backend& backend, double rel) {
   }
   auto check = [&](const TrialConfig& c, const TrialResult& r, const char* path) {
     if (r.history.empty())
-      throw Error(backend.name() + " backend self-check failed: trial " +
-                  std::to_string(c.index) + " (" + path + ") trained no epoch");
+      throw Error(backend.name() + " backend self-check failed: trial " + std::to_string(c.index) +
+                  " (" + path + ") trained no epoch");
     const EpochMetrics& got = r.history[0];
     compare(backend, c, path, "training loss", got.loss, want[c.index].loss, rel);
     compare(backend, c, path, "validation loss", got.val_loss, want[c.index].val_loss, rel);

@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+
 #include "core/cores.h"
 #include "cpu/ops.h"
 
@@ -17,8 +18,7 @@ constexpr int kEvalChunk = 1000;
 class CpuSession final : public TrialSession {
  public:
   CpuSession(const TrialConfig& cfg, const DatasetView& train, int threads)
-      : cfg_(cfg), train_(train), widths_(cfg.widths(train.dim, train.classes)),
-        threads_(threads) {
+      : cfg_(cfg), train_(train), widths_(cfg.widths(train.dim, train.classes)), threads_(threads) {
     cfg_.validate();
     layers_ = static_cast<int>(widths_.size()) - 1;
     size_t total = 0;

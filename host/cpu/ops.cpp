@@ -27,8 +27,8 @@ constexpr double kParallelWork = 1 << 20;
 }  // namespace
 
 template <typename T>
-void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
-          int ldb, T beta, T* c, int ldc, int threads) {
+void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
+          T beta, T* c, int ldc, int threads) {
   const int blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
   auto block = [&](size_t i) {
     const int r0 = static_cast<int>(i) * kGemmRowBlock;
@@ -120,15 +120,15 @@ void rmsprop_update(float* w, const float* g, float* ms, float* mom, size_t n,
   for (size_t i = 0; i < n; ++i) rmsprop_step(h, g[i], &w[i], &ms[i], &mom[i]);
 }
 
-#define QRS_INSTANTIATE(T)                                                                    \
-  template void gemm<T>(bool, bool, int, int, int, T, const T*, int, const T*, int, T, T*, int, \
-                        int);                                                                \
-  template void gather_input<T>(const uint8_t*, int, const uint32_t*, int, T*);              \
-  template void dense_forward<T>(const T*, int, int, const T*, const T*, int, Activation, T*, \
-                                 int);                                                       \
-  template void dropout_forward<T>(const T*, size_t, float, uint64_t, uint32_t, uint32_t,    \
-                                   uint32_t, T*, T*);                                        \
-  template void softmax_xent<T>(const T*, const uint8_t*, int, int, double*, int64_t*, T*);  \
+#define QRS_INSTANTIATE(T)                                                                       \
+  template void gemm<T>(bool, bool, int, int, int, T, const T*, int, const T*, int, T, T*, int,  \
+                        int);                                                                    \
+  template void gather_input<T>(const uint8_t*, int, const uint32_t*, int, T*);                  \
+  template void dense_forward<T>(const T*, int, int, const T*, const T*, int, Activation, T*,    \
+                                 int);                                                           \
+  template void dropout_forward<T>(const T*, size_t, float, uint64_t, uint32_t, uint32_t,        \
+                                   uint32_t, T*, T*);                                            \
+  template void softmax_xent<T>(const T*, const uint8_t*, int, int, double*, int64_t*, T*);      \
   template void dense_backward<T>(const T*, int, int, const T*, int, const T*, T*, T*, T*, int); \
   template void activation_backward<T>(T*, const T*, const T*, size_t, Activation);
 QRS_INSTANTIATE(float)

@@ -18,8 +18,8 @@ constexpr int kGemmRowBlock = 128;
 // C[m,n] = alpha * op(A) op(B) + beta * C, row-major (cblas for float and double), in
 // kGemmRowBlock-row blocks spread over up to `threads` threads.
 template <typename T>
-void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda,
-          const T* b, int ldb, T beta, T* c, int ldc, int threads = 1);
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
+          int ldb, T beta, T* c, int ldc, int threads = 1);
 
 // out[r, :] = x[idx[r], :] / 255 — the first layer's input, gathered through the
 // epoch's permutation straight from the uint8 dataset.

@@ -12,8 +12,8 @@ namespace qrsweep {
 void stratify_rows(Dataset& train, int validation, uint64_t seed) {
   if (validation < 0 || validation >= train.n)
     throw DataError("validation rows (" + std::to_string(validation) +
-                    ") must be fewer than the training rows (" + std::to_string(train.n) +
-                    ") of " + train.source);
+                    ") must be fewer than the training rows (" + std::to_string(train.n) + ") of " +
+                    train.source);
   std::vector<std::vector<uint32_t>> rows(256);
   for (int i = 0; i < train.n; ++i) rows[train.y[i]].push_back(static_cast<uint32_t>(i));
 

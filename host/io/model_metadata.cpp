@@ -8,7 +8,8 @@ namespace qrsweep {
 
 std::vector<std::pair<std::string, std::string>> model_metadata(const TrialConfig& cfg) {
   std::string sizes;
-  for (int k = 0; k < cfg.hidden_layers; ++k) sizes += (k ? "," : "") + std::to_string(cfg.sizes[k]);
+  for (int k = 0; k < cfg.hidden_layers; ++k)
+    sizes += (k ? "," : "") + std::to_string(cfg.sizes[k]);
   return {
       {"format", "qrsweep mlp"},
       {"layout",

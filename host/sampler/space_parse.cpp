@@ -187,9 +187,9 @@ class Parser {
   }
 
   void read_data(const toml::table& d, DataSource* out) const {
-    check_keys(d, "data.",
-               {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split",
-                "split_seed"});
+    check_keys(
+        d, "data.",
+        {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split", "split_seed"});
     read(d, "format", "data.format", &out->format);
     read(d, "dir", "data.dir", &out->dir);
     read(d, "train_csv", "data.train_csv", &out->train_csv);

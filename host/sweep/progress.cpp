@@ -99,8 +99,7 @@ void Progress::redraw(bool force) {
   last_draw_ = now;
   clear_live();
   const size_t width = terminal_columns(out_) - 1;
-  for (const std::string& line : recent_)
-    std::fprintf(out_, "%s\n", line.substr(0, width).c_str());
+  for (const std::string& line : recent_) std::fprintf(out_, "%s\n", line.substr(0, width).c_str());
   std::fprintf(out_, "%s", ("[sweep] " + status_line()).substr(0, width).c_str());
   std::fflush(out_);
   live_lines_ = static_cast<int>(recent_.size()) + 1;

@@ -3,8 +3,8 @@
 // finished trial otherwise, nothing with --quiet.
 #pragma once
 #include <chrono>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -49,7 +49,7 @@ class Progress {
   double best_;
   Clock::time_point start_ = Clock::now(), last_draw_{};
   std::deque<std::string> recent_;  // the live block's finished-trial lines, oldest first
-  int live_lines_ = 0;               // lines of the live block on screen (0: none)
+  int live_lines_ = 0;              // lines of the live block on screen (0: none)
   bool closed_ = false;
 };
 

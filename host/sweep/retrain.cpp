@@ -14,7 +14,7 @@
 namespace qrsweep {
 
 TrainedModel retrain_on_all_rows(Backend& backend, const TrialConfig& cfg, int epochs,
-                              const DataSplits& data, bool test, TrainOptions opt) {
+                                 const DataSplits& data, bool test, TrainOptions opt) {
   if (epochs < 1)
     throw Error("trial " + std::to_string(cfg.index) + ": cannot retrain for " +
                 std::to_string(epochs) + " epochs");
@@ -39,7 +39,7 @@ void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m)
 }
 
 std::vector<std::pair<std::string, std::string>> trained_metadata(const TrialConfig& cfg,
-                                                                    const TrainedModel& r) {
+                                                                  const TrainedModel& r) {
   auto meta = model_metadata(cfg);
   if (r.retrain_epochs > 0) meta.emplace_back("retrain_epochs", std::to_string(r.retrain_epochs));
   if (r.tested) {

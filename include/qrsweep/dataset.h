@@ -42,9 +42,9 @@ Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */
 struct DataSplits {
   Dataset train;  // all training rows (60,000 for Fashion-MNIST)
   Dataset test;
-  int validation = 10000;  // the FIRST `validation` training rows validate (SPEC 1.1; with
-                           // split = "stratified" the rows were reordered to put a
-                           // stratified choice first)
+  int validation = 10000;   // the FIRST `validation` training rows validate (SPEC 1.1; with
+                            // split = "stratified" the rows were reordered to put a
+                            // stratified choice first)
   DatasetView fit() const;  // training rows after the validation block
   DatasetView val() const;  // the validation block
 };

@@ -82,7 +82,7 @@ struct TrainedModel {
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 TrainedModel retrain_on_all_rows(Backend& backend, const TrialConfig& cfg, int epochs,
-                              const DataSplits& data, bool test, TrainOptions opt);
+                                 const DataSplits& data, bool test, TrainOptions opt);
 
 // Evaluates `session` on `test` into m's test fields (NaN for an empty test set).
 void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m);
@@ -90,7 +90,7 @@ void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m)
 // The safetensors metadata of a trained model: model_metadata(cfg), then retrain_epochs
 // (when retrained on all rows) and, when tested, test_loss and test_accuracy.
 std::vector<std::pair<std::string, std::string>> trained_metadata(const TrialConfig& cfg,
-                                                                    const TrainedModel& r);
+                                                                  const TrainedModel& r);
 
 // Retrains `best` from scratch on every training row (validation block included) for
 // its Max val accuracy epoch epochs, tests it, and writes DIR/best.safetensors and
