@@ -222,5 +222,37 @@ TEST(GatherInput, ScalesBytesThroughThePermutation) {
   EXPECT_FLOAT_EQ(out[3], 1.0f);
 }
 
+// The products are cut into kGemmRowBlock-row blocks whatever the thread count, so a
+// product is bit for bit the same on 1, 2 or 5 threads, for each transpose, in both types.
+template <typename T>
+void check_gemm_threads(bool ta, bool tb) {
+  const int m = 2 * kGemmRowBlock + 37, n = 150, k = 97;
+  auto a = random_vec(size_t(m) * k, 11, 1.0), b = random_vec(size_t(k) * n, 12, 1.0);
+  auto c0 = random_vec(size_t(m) * n, 13, 1.0);
+  std::vector<T> at(a.begin(), a.end()), bt(b.begin(), b.end());
+  auto run = [&](int threads) {
+    std::vector<T> c(c0.begin(), c0.end());
+    gemm<T>(ta, tb, m, n, k, T(0.75), at.data(), ta ? m : k, bt.data(), tb ? k : n, T(0.5),
+            c.data(), n, threads);
+    return c;
+  };
+  const std::vector<T> one = run(1);
+  for (int threads : {2, 5}) EXPECT_EQ(run(threads), one) << threads << " threads";
+  // And it is a product: one entry against a plain sum.
+  double want = 0.5 * c0[size_t(7) * n + 3];
+  for (int q = 0; q < k; ++q)
+    want += 0.75 * at[ta ? size_t(q) * m + 7 : size_t(7) * k + q] *
+            bt[tb ? size_t(3) * k + q : size_t(q) * n + 3];
+  EXPECT_NEAR(one[size_t(7) * n + 3], want, 1e-3);
+}
+
+TEST(Gemm, SameResultOnAnyThreadCount) {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      check_gemm_threads<float>(ta, tb);
+      check_gemm_threads<double>(ta, tb);
+    }
+}
+
 }  // namespace
 }  // namespace qrsweep::cpu

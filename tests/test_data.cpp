@@ -255,6 +255,66 @@ TEST(DataSplits, FirstRowsValidate) {
   EXPECT_EQ(s.val().n, 0);
 }
 
+// split = "stratified": the validation rows hold each class in proportion (largest
+// remainders), are chosen by the seed alone, and every row stays exactly once, with its
+// label, each group in the file's order.
+TEST(DataSplits, StratifiedValidationHoldsEveryClassInProportion) {
+  Dataset d;
+  d.dim = 2;
+  d.classes = 3;
+  // 60 rows sorted by class: 30 of class 0, 20 of class 1, 10 of class 2.
+  for (int i = 0; i < 60; ++i) {
+    const uint8_t c = i < 30 ? 0 : i < 50 ? 1 : 2;
+    d.y.push_back(c);
+    d.x.push_back(static_cast<uint8_t>(i));  // the row's identity
+    d.x.push_back(c);
+  }
+  d.n = 60;
+  d.source = "sorted";
+  auto split = [&](int validation, uint64_t seed) {
+    DataSplits s;
+    s.train = d;
+    s.validation = validation;
+    stratify_rows(s.train, validation, seed);
+    return s;
+  };
+  const DataSplits s = split(13, 1);
+  int per_class[3] = {0, 0, 0};
+  for (int i = 0; i < 13; ++i) ++per_class[s.train.y[i]];
+  // Exact shares 6.5, 4.33, 2.17: floors 6, 4, 2, the one row left to the largest remainder.
+  EXPECT_EQ(per_class[0], 7);
+  EXPECT_EQ(per_class[1], 4);
+  EXPECT_EQ(per_class[2], 2);
+  EXPECT_TRUE(classes_missing_from_validation(s).empty());
+  std::vector<int> seen(60, 0);
+  for (int i = 0; i < 60; ++i) {
+    const int id = s.train.x[size_t(i) * 2];
+    ++seen[id];
+    EXPECT_EQ(s.train.x[size_t(i) * 2 + 1], s.train.y[i]) << "row " << id << " lost its label";
+    if (i != 12 && i != 59) {
+      EXPECT_LT(id, s.train.x[size_t(i + 1) * 2]) << "the file's order within a group";
+    }
+  }
+  EXPECT_EQ(seen, std::vector<int>(60, 1));
+  // Seeded: the same seed the same rows, another seed other rows.
+  EXPECT_EQ(split(13, 1).train.x, s.train.x);
+  EXPECT_NE(split(13, 2).train.x, s.train.x);
+  expect_data_error([&] { split(60, 1); }, {"validation rows (60)", "sorted"});
+}
+
+TEST(DataSplits, MissingClassesOfAFirstRowsValidation) {
+  DataSplits s;
+  s.train.dim = 1;
+  s.train.classes = 4;
+  s.train.y = {0, 0, 0, 1, 1, 3};
+  s.train.x = {0, 0, 0, 0, 0, 0};
+  s.train.n = 6;
+  s.validation = 3;
+  EXPECT_EQ(classes_missing_from_validation(s), (std::vector<int>{1, 3}));  // 2 has no rows
+  s.validation = 4;
+  EXPECT_EQ(classes_missing_from_validation(s), (std::vector<int>{3}));
+}
+
 // ---- CSV -------------------------------------------------------------------
 
 class CsvTest : public ::testing::Test {

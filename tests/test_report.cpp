@@ -128,6 +128,15 @@ TEST_F(Report, IsOneSelfContainedFileWithARowPerTrial) {
   EXPECT_EQ(count(html, "http"), count(html, "http://www.w3.org/2000/svg"));
   for (const char* id : kFigures) EXPECT_NE(figure_of(html, id), "") << id;
   EXPECT_NE(html.find("test loss"), std::string::npos);  // the sweep tested its best trial
+  // Every column of the trials table has a heading of its own.
+  static const std::regex heading("<th scope=\"col\">([^<]*)</th>");
+  std::set<std::string> headings;
+  int columns = 0;
+  for (std::sregex_iterator it(html.begin(), html.end(), heading), end; it != end; ++it, ++columns)
+    EXPECT_TRUE(headings.insert((*it)[1].str()).second) << "two columns headed " << (*it)[1];
+  EXPECT_GE(columns, 18);
+  EXPECT_EQ(headings.count("min loss epoch"), 1u);
+  EXPECT_EQ(headings.count("max acc epoch"), 1u);
 }
 
 TEST_F(Report, OpensInChromiumWithEveryPlotDrawnAndNoConsoleErrors) {

@@ -2,6 +2,7 @@
 // asked, every #SBATCH line before the first command, valid bash, safe shell quoting.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <sstream>
 
@@ -144,6 +145,38 @@ TEST(SlurmScripts, BothScriptsAreValidBash) {
   }
 }
 
+// --setup: each line runs in the job's own shell (an exported variable reaches qrsweep),
+// in order, before qrsweep; the first that fails ends the job with its status.
+TEST(SlurmScripts, SetupLinesRunInTheJobShellBeforeQrsweep) {
+  test::TempDir dir;
+  const std::string fake = dir.file("fake-qrsweep");
+  test::write_file(fake, "#!/bin/sh\necho \"qrsweep ran with QRS_SETUP=$QRS_SETUP\"\n");
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  SlurmJobOptions o = options();
+  o.qrsweep = fake;
+  o.work_dir = dir.path();
+  o.setup = {"export QRS_SETUP=ok", "echo second setup line; echo its second command"};
+  const std::string env = "SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_JOB_ID=1 SLURM_JOB_ID=2 ";
+  for (const auto& [name, text] :
+       {std::pair{"sweep", sweep_sbatch(o)}, std::pair{"merge", merge_sbatch(o)}}) {
+    const std::string path = dir.file(std::string(name) + ".sbatch");
+    test::write_file(path, text);
+    auto r = test::run_command(env + "bash '" + path + "'");
+    EXPECT_EQ(r.status, 0) << name << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("second setup line\nits second command\n"
+                                    "qrsweep ran with QRS_SETUP=ok\n"))
+        << name;
+  }
+  o.setup = {"export QRS_SETUP=ok", "(exit 7)", "echo never"};
+  const std::string path = dir.file("failing.sbatch");
+  test::write_file(path, sweep_sbatch(o));
+  auto r = test::run_command(env + "bash '" + path + "'");
+  EXPECT_EQ(r.status, 7) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("setup failed with status 7: (exit 7)\n"));
+  EXPECT_THAT(r.output, Not(HasSubstr("never")));
+  EXPECT_THAT(r.output, Not(HasSubstr("qrsweep ran")));
+}
+
 TEST(SlurmScripts, OptionsThatWouldBreakAScriptAreRefusedByName) {
   SlurmJobOptions o = options();
   o.out_dir = "relative/dir";
@@ -163,6 +196,12 @@ TEST(SlurmScripts, OptionsThatWouldBreakAScriptAreRefusedByName) {
   o = options();
   o.extra = {"--comment='a b'"};
   EXPECT_THAT(error_of(o), HasSubstr("quotes"));
+  o = options();
+  o.setup = {"module load cuda\nrm -rf /"};
+  EXPECT_THAT(error_of(o), HasSubstr("--setup"));
+  o = options();
+  o.setup = {"  "};
+  EXPECT_THAT(error_of(o), HasSubstr("one non-empty shell line"));
   o = options();
   o.partition = "a b";
   EXPECT_THAT(error_of(o), HasSubstr("--partition 'a b'"));

@@ -8,6 +8,7 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/space.h"
+#include "sampler/space_data.h"
 #include "support/test_support.h"
 
 namespace qrsweep {
@@ -126,6 +127,25 @@ classes = 3
   auto d = diff_spaces(s, back);
   EXPECT_TRUE(d.empty()) << d.front();
   EXPECT_EQ(to_toml(back), canon);
+}
+
+// split is written only when it is not the default, so a store made before the key
+// existed keeps its identity; a stratified split is part of it, seed included.
+TEST(Space, StratifiedSplitIsPartOfTheCanonicalForm) {
+  SearchSpace s;
+  EXPECT_EQ(to_toml(s).find("split"), std::string::npos) << to_toml(s);
+  s = parse_space_text("[data]\nsplit = \"stratified\"\nsplit_seed = 7\n", "s.toml");
+  EXPECT_EQ(s.data.split, "stratified");
+  EXPECT_EQ(s.data.split_seed, 7u);
+  const std::string canon = to_toml(s);
+  EXPECT_NE(canon.find("split = \"stratified\"\nsplit_seed = 7\n"), std::string::npos) << canon;
+  SearchSpace back = parse_space_text(canon, "canonical.toml");
+  EXPECT_TRUE(diff_spaces(s, back).empty());
+  EXPECT_EQ(to_toml(back), canon);
+  SearchSpace other = back;
+  other.data.split_seed = 8;
+  EXPECT_FALSE(diff_spaces(back, other).empty());
+  EXPECT_NE(data_table_toml(s.data).find("split = \"stratified\""), std::string::npos);
 }
 
 TEST(Space, CanonicalFormRoundTripsAwkwardValues) {
@@ -268,6 +288,8 @@ TEST(Space, EveryErrorNamesFileKeyAndValue) {
       {"[data]\nvalidation = 0\n", {"data.validation = 0", ">= 1"}},
       {"[data]\nclasses = 1\n", {"data.classes = 1", ">= 2"}},
       {"[data]\nclasses = 300\n", {"data.classes = 300", "256"}},
+      {"[data]\nsplit = \"random\"\n", {"data.split = \"random\"", "\"stratified\""}},
+      {"[data]\nsplit_seed = -1\n", {"data.split_seed = -1", ">= 0"}},
       // not TOML at all
       {"trials = \n", {"bad.toml:1", "not valid TOML"}},
       {"[layer_size]\n[layer_size]\n", {"bad.toml:2", "not valid TOML"}},

@@ -1,5 +1,5 @@
 // The crash contract for real: `qrsweep sweep` SIGKILLed at several moments and resumed
-// equals an uninterrupted run value for value; SIGINT/TERM/USR1 stop cleanly.
+// equals an uninterrupted run value for value; SIGINT/TERM/USR1/HUP stop cleanly.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -121,7 +121,7 @@ TEST_F(SweepResume, KillNineAtAnyMomentThenResumeEqualsAnUninterruptedRun) {
 }
 
 TEST_F(SweepResume, SigtermStopsCleanlyRequeuesAndSaysHowToResume) {
-  for (int signo : {SIGTERM, SIGINT, SIGUSR1}) {
+  for (int signo : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) {
     test::TempDir out;
     std::vector<std::string> a = args("x");
     a[4] = out.path();

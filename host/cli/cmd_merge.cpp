@@ -42,10 +42,9 @@ void setup(CLI::App& sub) {
       "Do not retrain and test the best trial");
   sub.add_flag("--require-complete", o.require_complete,
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
-  sub.add_option("--backend", o.backend, "Backend of the retraining: cpu, cuda or auto")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  add_backend_option(sub, &o.backend, "Backend of the retraining");
   add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "BLAS threads of the retraining (0: 1, as qrsweep sweep)");
+                 "CPU threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
   sub.callback([a] { run(*a); });

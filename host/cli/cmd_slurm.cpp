@@ -86,6 +86,9 @@ void setup(CLI::App& sub) {
   sub.add_option("--extra", o.extra,
                  "More sbatch options, one #SBATCH line per option (repeatable), e.g. "
                  "\"--qos=high --mem=16G\"");
+  sub.add_option("--setup", o.setup,
+                 "A shell line run before qrsweep in both jobs (repeatable, in order), e.g. "
+                 "\"module load cuda\" or \"source ~/venv/bin/activate\"");
   add_int_option(sub, "--signal-seconds", o.signal_seconds, 1, 65535,
                  "USR1 to each task this many seconds before its time limit (default " +
                      std::to_string(o.signal_seconds) + ")");

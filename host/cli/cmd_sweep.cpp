@@ -50,8 +50,7 @@ void setup(CLI::App& sub) {
   sub.add_option("--space", o.space_path, "Search-space TOML file (docs/space.md)")->required();
   sub.add_option("--out", o.out_dir, "Sweep directory: the store, best weights and config")
       ->required();
-  sub.add_option("--backend", o.backend, "cpu, cuda or auto")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  add_backend_option(sub, &o.backend);
   add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),
                  "Override the space's trial count");
   add_int_option(sub, "--seed", a->seed, 0, std::numeric_limits<int64_t>::max(),
@@ -67,7 +66,8 @@ void setup(CLI::App& sub) {
   add_int_option(sub, "--jobs", o.jobs, 0, 4096,
                  "Trials trained at once (0: one per core on the CPU)");
   add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "BLAS threads per CPU job (default 1, so results do not depend on it)");
+                 "CPU threads per job (default 1: the cores go to parallel jobs; the results "
+                 "do not depend on it)");
   sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");
   sub.callback([a] { run(*a); });

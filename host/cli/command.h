@@ -21,6 +21,16 @@ struct CommandInfo {
 
 std::vector<CommandInfo>& command_registry();
 
+// --backend on `sub`, its help `what` followed by the choices and what the default picks.
+inline CLI::Option* add_backend_option(CLI::App& sub, std::string* backend,
+                                       const std::string& what = "Backend") {
+  return sub
+      .add_option("--backend", *backend,
+                  what + ": cpu, cuda or auto (auto: cuda when a usable GPU is found, else cpu)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+}
+
 struct Registrar {
   Registrar(std::string name, std::string help, int order, CommandSetup setup) {
     command_registry().push_back({std::move(name), std::move(help), order, std::move(setup)});

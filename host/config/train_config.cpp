@@ -74,6 +74,7 @@ TrainConfig train_config_from(const toml::table& root, const std::string& path) 
   if (auto v = r.integer("trial", 0, kIntMax)) t.index = static_cast<int>(*v);
   if (auto v = r.integer("max_epochs", 1, kIntMax)) t.max_epochs = static_cast<int>(*v);
   if (auto v = r.integer("patience", 1, kIntMax)) t.patience = static_cast<int>(*v);
+  if (auto v = r.integer("retrain_epochs", 1, 1000000)) c.retrain_epochs = static_cast<int>(*v);
   if (auto v = r.string("structure")) {
     try {
       t.structure = parse_structure(*v);

@@ -1,12 +1,13 @@
 // The CPU reference backend: one trial's forward, backward and RMSprop steps over its own buffers,
 // BLAS for the products (docs/semantics.md#training, exactly; the oracle for the CUDA kernels).
+// The results do not depend on the thread count (cpu/ops.h, kGemmRowBlock).
 #include "cpu/cpu_backend.h"
 
 #include <cblas.h>
 
 #include <algorithm>
-#include <thread>
 
+#include "core/cores.h"
 #include "cpu/ops.h"
 
 namespace qrsweep {
@@ -16,8 +17,8 @@ constexpr int kEvalChunk = 1000;
 
 class CpuSession final : public TrialSession {
  public:
-  CpuSession(const TrialConfig& cfg, const DatasetView& train)
-      : cfg_(cfg), train_(train), widths_(cfg.widths(train.dim, train.classes)) {
+  CpuSession(const TrialConfig& cfg, const DatasetView& train, int threads)
+      : cfg_(cfg), train_(train), widths_(cfg.widths(train.dim, train.classes)), threads_(threads) {
     cfg_.validate();
     layers_ = static_cast<int>(widths_.size()) - 1;
     size_t total = 0;
@@ -129,7 +130,7 @@ class CpuSession final : public TrialSession {
     for (int k = 0; k < layers_; ++k) {
       Activation act = k == layers_ - 1 ? Activation::kNone : cfg_.activation;
       cpu::dense_forward(layer_input(k, dropout), b, widths_[k], params_.data() + w_off_[k],
-                         params_.data() + b_off_[k], widths_[k + 1], act, y_[k].data());
+                         params_.data() + b_off_[k], widths_[k + 1], act, y_[k].data(), threads_);
       if (drops(k, dropout))
         cpu::dropout_forward(y_[k].data(), size_t(b) * widths_[k + 1],
                              static_cast<float>(cfg_.dropout_rate[k]), cfg_.seed,
@@ -147,7 +148,7 @@ class CpuSession final : public TrialSession {
     for (int k = layers_ - 1; k >= 0; --k) {
       cpu::dense_backward(layer_input(k, dropout), b, widths_[k], params_.data() + w_off_[k],
                           widths_[k + 1], dz, grads_.data() + w_off_[k], grads_.data() + b_off_[k],
-                          k > 0 ? dx : nullptr);
+                          k > 0 ? dx : nullptr, threads_);
       if (k > 0) {
         cpu::activation_backward(dx, y_[k - 1].data(),
                                  drops(k - 1, dropout) ? factor_[k - 1].data() : nullptr,
@@ -162,6 +163,7 @@ class CpuSession final : public TrialSession {
   TrialConfig cfg_;
   DatasetView train_;
   std::vector<int> widths_;
+  int threads_;
   int layers_ = 0;
   std::vector<size_t> w_off_, b_off_;
   std::vector<float> params_, grads_, ms_, mom_;
@@ -176,16 +178,17 @@ class CpuSession final : public TrialSession {
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(const BackendOptions& opt) {
-    threads_ = opt.threads > 0 ? opt.threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    openblas_set_num_threads(threads_);
+    threads_ = opt.threads > 0 ? opt.threads : usable_cores();
+    // OpenBLAS's own threads would make a product's result depend on the thread count;
+    // the products spread their fixed row blocks over threads_ instead (cpu/ops.h).
+    openblas_set_num_threads(1);
   }
   std::string name() const override { return "cpu"; }
   std::string device() const override {
     return std::to_string(threads_) + " CPU thread(s), OpenBLAS";
   }
   std::unique_ptr<TrialSession> open(const TrialConfig& cfg, const DatasetView& train) override {
-    return std::make_unique<CpuSession>(cfg, train);
+    return std::make_unique<CpuSession>(cfg, train, threads_);
   }
 
  private:

@@ -5,22 +5,41 @@
 
 #include <algorithm>
 
+#include "packed/host_parallel.h"
+
 namespace qrsweep::cpu {
 
 namespace {
 CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
-}  // namespace
 
-template <>
-void gemm<float>(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda,
-                 const float* b, int ldb, float beta, float* c, int ldc) {
+void blas_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-
-template <>
-void gemm<double>(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda,
-                  const double* b, int ldb, double beta, double* c, int ldc) {
+void blas_gemm(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda,
+               const double* b, int ldb, double beta, double* c, int ldc) {
   cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// Below this many multiply-adds a product stays on the calling thread: starting threads
+// would cost more than it saves. Which thread runs a block never changes its result.
+constexpr double kParallelWork = 1 << 20;
+}  // namespace
+
+template <typename T>
+void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
+          T beta, T* c, int ldc, int threads) {
+  const int blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+  auto block = [&](size_t i) {
+    const int r0 = static_cast<int>(i) * kGemmRowBlock;
+    const int rows = std::min(kGemmRowBlock, m - r0);
+    // Row r0 of op(A): A's row r0, or A's column r0 when A is transposed.
+    const T* ab = ta ? a + r0 : a + static_cast<size_t>(r0) * lda;
+    blas_gemm(ta, tb, rows, n, k, alpha, ab, lda, b, ldb, beta, c + static_cast<size_t>(r0) * ldc,
+              ldc);
+  };
+  const double work = double(m) * n * k;
+  packed::parallel_for(static_cast<size_t>(blocks), work < kParallelWork ? 1 : threads, block);
 }
 
 template <typename T>
@@ -34,9 +53,9 @@ void gather_input(const uint8_t* x, int dim, const uint32_t* idx, int rows, T* o
 
 template <typename T>
 void dense_forward(const T* x, int batch, int in, const T* w, const T* b, int out, Activation act,
-                   T* y) {
+                   T* y, int threads) {
   for (int r = 0; r < batch; ++r) std::copy(b, b + out, y + static_cast<size_t>(r) * out);
-  gemm<T>(false, false, batch, out, in, T(1), x, in, w, out, T(1), y, out);
+  gemm<T>(false, false, batch, out, in, T(1), x, in, w, out, T(1), y, out, threads);
   if (act == Activation::kNone) return;
   size_t count = static_cast<size_t>(batch) * out;
   for (size_t e = 0; e < count; ++e) y[e] = activate(act, y[e]);
@@ -78,14 +97,14 @@ void softmax_xent(const T* z, const uint8_t* labels, int batch, int classes, dou
 
 template <typename T>
 void dense_backward(const T* x, int batch, int in, const T* w, int out, const T* dz, T* dw, T* db,
-                    T* dx) {
-  gemm<T>(true, false, in, out, batch, T(1), x, in, dz, out, T(0), dw, out);
+                    T* dx, int threads) {
+  gemm<T>(true, false, in, out, batch, T(1), x, in, dz, out, T(0), dw, out, threads);
   std::fill(db, db + out, T(0));
   for (int r = 0; r < batch; ++r) {
     const T* row = dz + static_cast<size_t>(r) * out;
     for (int j = 0; j < out; ++j) db[j] += row[j];
   }
-  if (dx) gemm<T>(false, true, batch, in, out, T(1), dz, out, w, out, T(0), dx, in);
+  if (dx) gemm<T>(false, true, batch, in, out, T(1), dz, out, w, out, T(0), dx, in, threads);
 }
 
 template <typename T>
@@ -101,13 +120,16 @@ void rmsprop_update(float* w, const float* g, float* ms, float* mom, size_t n,
   for (size_t i = 0; i < n; ++i) rmsprop_step(h, g[i], &w[i], &ms[i], &mom[i]);
 }
 
-#define QRS_INSTANTIATE(T)                                                                    \
-  template void gather_input<T>(const uint8_t*, int, const uint32_t*, int, T*);              \
-  template void dense_forward<T>(const T*, int, int, const T*, const T*, int, Activation, T*); \
-  template void dropout_forward<T>(const T*, size_t, float, uint64_t, uint32_t, uint32_t,    \
-                                   uint32_t, T*, T*);                                        \
-  template void softmax_xent<T>(const T*, const uint8_t*, int, int, double*, int64_t*, T*);  \
-  template void dense_backward<T>(const T*, int, int, const T*, int, const T*, T*, T*, T*);  \
+#define QRS_INSTANTIATE(T)                                                                       \
+  template void gemm<T>(bool, bool, int, int, int, T, const T*, int, const T*, int, T, T*, int,  \
+                        int);                                                                    \
+  template void gather_input<T>(const uint8_t*, int, const uint32_t*, int, T*);                  \
+  template void dense_forward<T>(const T*, int, int, const T*, const T*, int, Activation, T*,    \
+                                 int);                                                           \
+  template void dropout_forward<T>(const T*, size_t, float, uint64_t, uint32_t, uint32_t,        \
+                                   uint32_t, T*, T*);                                            \
+  template void softmax_xent<T>(const T*, const uint8_t*, int, int, double*, int64_t*, T*);      \
+  template void dense_backward<T>(const T*, int, int, const T*, int, const T*, T*, T*, T*, int); \
   template void activation_backward<T>(T*, const T*, const T*, size_t, Activation);
 QRS_INSTANTIATE(float)
 QRS_INSTANTIATE(double)

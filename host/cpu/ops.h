@@ -9,10 +9,17 @@
 
 namespace qrsweep::cpu {
 
-// C[m,n] = alpha * op(A) op(B) + beta * C, row-major (cblas for float and double).
+// Rows of C per BLAS call. Every product is cut into blocks of this many rows of C
+// whatever the thread count, and each block is one single-threaded BLAS call, so a
+// product's result depends on its shape alone: training gives the same numbers on one
+// thread or sixteen (docs/train.md, "Threads"). bench/cpu_vs_torch.py measures the cost.
+constexpr int kGemmRowBlock = 128;
+
+// C[m,n] = alpha * op(A) op(B) + beta * C, row-major (cblas for float and double), in
+// kGemmRowBlock-row blocks spread over up to `threads` threads.
 template <typename T>
-void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda,
-          const T* b, int ldb, T beta, T* c, int ldc);
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
+          int ldb, T beta, T* c, int ldc, int threads = 1);
 
 // out[r, :] = x[idx[r], :] / 255 — the first layer's input, gathered through the
 // epoch's permutation straight from the uint8 dataset.
@@ -22,7 +29,7 @@ void gather_input(const uint8_t* x, int dim, const uint32_t* idx, int rows, T* o
 // y[B,out] = act(x[B,in] w[in,out] + b). `y` holds the activations (before dropout).
 template <typename T>
 void dense_forward(const T* x, int batch, int in, const T* w, const T* b, int out, Activation act,
-                   T* y);
+                   T* y, int threads = 1);
 
 // Per-element dropout multipliers for one hidden layer at one optimizer step:
 // factor[e] = dropout_factor(rate, dropout_u(seed, trial, layer, step, e)), and
@@ -42,7 +49,7 @@ void softmax_xent(const T* z, const uint8_t* labels, int batch, int classes, dou
 // dx = dz w^T.
 template <typename T>
 void dense_backward(const T* x, int batch, int in, const T* w, int out, const T* dz, T* dw, T* db,
-                    T* dx);
+                    T* dx, int threads = 1);
 
 // dz = dh * factor * act'(y) in place on dh (factor null: no dropout), turning the
 // gradient w.r.t. a hidden layer's output into the gradient w.r.t. its pre-activation.

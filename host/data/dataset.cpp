@@ -21,8 +21,8 @@ namespace {
 void check_validation(const DataSplits& s) {
   if (s.validation < 0 || s.validation >= s.train.n)
     throw DataError("validation rows (" + std::to_string(s.validation) +
-                    ") must be 0 or more and fewer than the training rows (" +
-                    std::to_string(s.train.n) + ") of " + s.train.source);
+                    ") must be fewer than the training rows (" + std::to_string(s.train.n) +
+                    ") of " + s.train.source);
 }
 }  // namespace
 

@@ -1,5 +1,6 @@
 // load_data: a DataSource (an IDX directory, Fashion-MNIST by default, or two CSV files)
 // to train and test sets, with the hints a user needs when the data is not there.
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -81,6 +82,18 @@ DataSplits load_data(const DataSource& src) {
                     std::to_string(s.test.classes));
   s.validation = src.validation;
   s.val();  // checks the split now, while the source is at hand
+  if (src.split == "stratified") stratify_rows(s.train, s.validation, src.split_seed);
+  const std::vector<int> missing = classes_missing_from_validation(s);
+  if (!missing.empty()) {
+    std::string list;
+    for (int c : missing) list += (list.empty() ? "" : ", ") + std::to_string(c);
+    std::fprintf(stderr,
+                 "qrsweep: warning: the %d validation rows of %s hold no row of class %s; "
+                 "validation loss and accuracy ignore %s (split = \"stratified\" in [data] "
+                 "validates on every class)\n",
+                 s.validation, s.train.source.c_str(), list.c_str(),
+                 missing.size() == 1 ? "it" : "them");
+  }
   return s;
 }
 

@@ -37,6 +37,9 @@ std::string data_source(const DataSource& d) {
   std::string s = d.format == "csv" ? "CSV " + d.train_csv + " (test " + d.test_csv + ")"
                   : d.dir.empty()   ? "Fashion-MNIST (Debian's dataset-fashion-mnist)"
                                     : "IDX files in " + d.dir;
+  if (d.split == "stratified")
+    return s + "; " + std::to_string(d.validation) +
+           " rows validate, stratified by class (split_seed " + std::to_string(d.split_seed) + ")";
   return s + "; first " + std::to_string(d.validation) + " rows validate";
 }
 

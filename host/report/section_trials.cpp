@@ -38,10 +38,11 @@ std::string result_cell(const TrialRecord& r, double v, int digits = 4) {
 }
 
 // Results first, so they stay in view on a narrow screen; the configuration follows.
-const char* const kHeaders[] = {"trial",      "status",  "min val loss",  "epoch",    "max val acc",
-                                "epoch",      "epochs",  "structure",     "layers",   "sizes",
-                                "activation", "dropout", "learning rate", "momentum", "batch",
-                                "seconds",    "stop",    "backend"};
+// Each epoch column names the result it belongs to.
+const char* const kHeaders[] = {
+    "trial",         "status",    "min val loss", "min loss epoch", "max val acc", "max acc epoch",
+    "epochs run",    "structure", "layers",       "sizes",          "activation",  "dropout",
+    "learning rate", "momentum",  "batch",        "seconds",        "stop",        "backend"};
 
 }  // namespace
 

@@ -90,6 +90,12 @@ KeyValues flatten(const SearchSpace& s) {
   kv.emplace_back("data.test_csv", toml_string(s.data.test_csv));
   kv.emplace_back("data.validation", std::to_string(s.data.validation));
   kv.emplace_back("data.classes", std::to_string(s.data.classes));
+  // Written only when not the default, so a sweep's identity from before the key existed
+  // still matches.
+  if (s.data.split != "first") {
+    kv.emplace_back("data.split", toml_string(s.data.split));
+    kv.emplace_back("data.split_seed", std::to_string(s.data.split_seed));
+  }
   return kv;
 }
 
@@ -185,7 +191,12 @@ void validate_data_source(const DataSource& d, const std::string& origin) {
     if (d.test_csv.empty())
       fail(origin, "data.test_csv", "\"\"", "format = \"csv\" needs a test CSV file");
   }
-  check_int_at_least(origin, "data.validation", d.validation, 1);
+  if (d.validation < 1)
+    fail(origin, "data.validation", std::to_string(d.validation),
+         "must be >= 1 (to train on every training row, retrain with `qrsweep train "
+         "--all-rows`)");
+  if (d.split != "first" && d.split != "stratified")
+    fail(origin, "data.split", toml_string(d.split), "expected \"first\" or \"stratified\"");
   check_int_at_least(origin, "data.classes", d.classes, 2);
   if (d.classes > 256)
     fail(origin, "data.classes", std::to_string(d.classes), "must be <= 256 (labels are bytes)");

@@ -198,13 +198,17 @@ class Parser {
   }
 
   void read_data(const toml::table& d, DataSource* out) const {
-    check_keys(d, "data.", {"format", "dir", "train_csv", "test_csv", "validation", "classes"});
+    check_keys(
+        d, "data.",
+        {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split", "split_seed"});
     read(d, "format", "data.format", &out->format);
     read(d, "dir", "data.dir", &out->dir);
     read(d, "train_csv", "data.train_csv", &out->train_csv);
     read(d, "test_csv", "data.test_csv", &out->test_csv);
     read(d, "validation", "data.validation", &out->validation);
     read(d, "classes", "data.classes", &out->classes);
+    read(d, "split", "data.split", &out->split);
+    read(d, "split_seed", "data.split_seed", &out->split_seed);
   }
 
   SearchSpace parse(const toml::table& root) const {

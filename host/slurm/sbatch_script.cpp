@@ -113,6 +113,17 @@ void runner(std::ostringstream& s, const std::string& command, const std::string
        "exit \"$rc\"\n";
 }
 
+// The --setup lines, each run in the job's shell (so `module load` and `source` take
+// effect for qrsweep); the job stops at the first that fails.
+void setup_lines(std::ostringstream& s, const SlurmJobOptions& o) {
+  if (o.setup.empty()) return;
+  s << "# Setup (qrsweep slurm --setup), in order; the job ends at the first that fails.\n";
+  for (const std::string& line : o.setup)
+    s << "{ " << line << "\n} || { rc=$?; echo \"qrsweep slurm: setup failed with status $rc: \""
+      << shell_quote(line) << "; exit \"$rc\"; }\n";
+  s << "\n";
+}
+
 void header(std::ostringstream& s, const std::string& what, const SlurmJobOptions& o) {
   s << "#!/bin/bash\n"
     << "# " << what << "\n"
@@ -186,6 +197,10 @@ void validate_job_options(const SlurmJobOptions& o) {
                         "\": quotes, backslashes and line breaks cannot "
                         "go on an #SBATCH line");
   extra_lines(o.extra);  // throws for a value that is not an option
+  for (const std::string& line : o.setup)
+    if (line.find_first_not_of(" \t") == std::string::npos ||
+        line.find_first_of("\n\r") != std::string::npos)
+      throw ConfigError("--setup \"" + line + "\": one non-empty shell line each");
 }
 
 std::string sweep_sbatch(const SlurmJobOptions& o) {
@@ -211,6 +226,7 @@ std::string sweep_sbatch(const SlurmJobOptions& o) {
        "task=\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"
        "echo \"qrsweep slurm: shard $shard as $task (restart ${SLURM_RESTART_COUNT:-0}) on "
        "$(hostname) at $(date -u +%FT%TZ)\"\n\n";
+  setup_lines(s, o);
   runner(s, sweep_command(o), "$task");
   return s.str();
 }
@@ -236,6 +252,7 @@ std::string merge_sbatch(const SlurmJobOptions& o) {
     << " || exit 1\n"
        "echo \"qrsweep slurm: merge as job ${SLURM_JOB_ID:-?} (restart "
        "${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date -u +%FT%TZ)\"\n\n";
+  setup_lines(s, o);
   runner(s, merge_command(o), "$SLURM_JOB_ID");
   return s.str();
 }

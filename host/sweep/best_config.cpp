@@ -15,7 +15,9 @@ std::string best_trial_toml(const TrialRecord& best, const DataSource& source) {
     << "): min val loss " << format_double(best.min_val_loss) << " at epoch "
     << best.min_val_loss_epoch << ", max val accuracy " << format_double(best.max_val_accuracy)
     << " at epoch " << best.max_val_accuracy_epoch << ".\n"
-    << "# Train it again with: qrsweep train --config best_trial.toml\n";
+    << "# Train it again with: qrsweep train --config best_trial.toml\n"
+    << "# Retrain and test it as the sweep did (best.safetensors, its test accuracy):\n"
+    << "#   qrsweep train --config best_trial.toml --all-rows --test --save best.safetensors\n";
   s << "structure = \"" << structure_name(c.structure) << "\"\n";
   s << "sizes = [";
   for (int k = 0; k < c.hidden_layers; ++k) s << (k ? ", " : "") << c.sizes[k];
@@ -32,7 +34,8 @@ std::string best_trial_toml(const TrialRecord& best, const DataSource& source) {
   s << "seed = " << c.seed << "\n";
   s << "trial = " << c.index << "\n";
   s << "max_epochs = " << c.max_epochs << "\n";
-  s << "patience = " << c.patience << "\n\n";
+  s << "patience = " << c.patience << "\n";
+  s << "retrain_epochs = " << best.max_val_accuracy_epoch << "\n\n";
   s << data_table_toml(source);
   return s.str();
 }

@@ -1,6 +1,7 @@
 // Progress display for a running sweep (see progress.h).
 #include "sweep/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -9,8 +10,39 @@
 namespace qrsweep::sweep_detail {
 
 namespace {
-constexpr double kRedrawSeconds = 0.2;  // the live line is redrawn at most this often
+constexpr double kRedrawSeconds = 0.2;  // the live block is redrawn at most this often
+
+// A finished trial's result, as a line of its own (no newline; a failed trial's whole
+// error follows, its line breaks made blanks so it stays one line).
+std::string finished_line(const TrialRecord& r) {
+  const int i = r.config.index;
+  char buf[256];
+  if (r.status == TrialStatus::kFailed) {
+    std::snprintf(buf, sizeof buf, "trial %d failed after %d epochs: ", i, r.epochs_run);
+    std::string line = buf + r.error;
+    for (char& c : line)
+      if (c == '\n' || c == '\r') c = ' ';
+    return line;
+  }
+  if (r.status == TrialStatus::kDiverged)
+    std::snprintf(buf, sizeof buf, "trial %d diverged at epoch %d", i, r.epochs_run);
+  else
+    std::snprintf(buf, sizeof buf,
+                  "trial %d done: min val loss %.5f at epoch %d, max val accuracy %.4f at "
+                  "epoch %d, %d epochs (%s), %.1f s",
+                  i, r.min_val_loss, r.min_val_loss_epoch, r.max_val_accuracy,
+                  r.max_val_accuracy_epoch, r.epochs_run, r.stop_reason.c_str(), r.seconds);
+  return buf;
 }
+
+// The terminal's width, so no line of the live block wraps (a wrapped line would throw
+// off the cursor moves that redraw it); 80 when it cannot be read.
+size_t terminal_columns(std::FILE* out) {
+  winsize ws{};
+  if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1) return ws.ws_col;
+  return 80;
+}
+}  // namespace
 
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -51,22 +83,26 @@ std::string Progress::status_line() const {
 }
 
 void Progress::clear_live() {
-  if (mode_ == Mode::kLive && live_shown_) {
-    std::fputs("\r\033[K", out_);
-    live_shown_ = false;
-  }
+  if (mode_ != Mode::kLive || live_lines_ == 0) return;
+  // From the status line's end: clear it, then each line above, ending at the block's top.
+  std::fputs("\r\033[K", out_);
+  for (int i = 1; i < live_lines_; ++i) std::fputs("\033[A\r\033[K", out_);
+  live_lines_ = 0;
 }
 
 void Progress::redraw(bool force) {
   if (mode_ != Mode::kLive || closed_) return;
   const auto now = Clock::now();
-  if (!force && live_shown_ &&
+  if (!force && live_lines_ > 0 &&
       std::chrono::duration<double>(now - last_draw_).count() < kRedrawSeconds)
     return;
   last_draw_ = now;
-  std::fprintf(out_, "\r\033[K[sweep] %s", status_line().c_str());
+  clear_live();
+  const size_t width = terminal_columns(out_) - 1;
+  for (const std::string& line : recent_) std::fprintf(out_, "%s\n", line.substr(0, width).c_str());
+  std::fprintf(out_, "%s", ("[sweep] " + status_line()).substr(0, width).c_str());
   std::fflush(out_);
-  live_shown_ = true;
+  live_lines_ = static_cast<int>(recent_.size()) + 1;
 }
 
 void Progress::trial_started(int) {
@@ -89,19 +125,11 @@ void Progress::trial_finished(const TrialRecord& r) {
       (std::isnan(best_) || r.min_val_loss < best_))
     best_ = r.min_val_loss;
   if (mode_ == Mode::kLines) {
-    const int i = r.config.index;
-    if (r.status == TrialStatus::kFailed)
-      std::fprintf(out_, "trial %d failed after %d epochs: %s", i, r.epochs_run, r.error.c_str());
-    else if (r.status == TrialStatus::kDiverged)
-      std::fprintf(out_, "trial %d diverged at epoch %d", i, r.epochs_run);
-    else
-      std::fprintf(out_,
-                   "trial %d done: min val loss %.5f at epoch %d, max val accuracy %.4f at "
-                   "epoch %d, %d epochs (%s), %.1f s",
-                   i, r.min_val_loss, r.min_val_loss_epoch, r.max_val_accuracy,
-                   r.max_val_accuracy_epoch, r.epochs_run, r.stop_reason.c_str(), r.seconds);
-    std::fprintf(out_, "  [%s]\n", status_line().c_str());
+    std::fprintf(out_, "%s  [%s]\n", finished_line(r).c_str(), status_line().c_str());
     std::fflush(out_);
+  } else if (mode_ == Mode::kLive) {
+    recent_.push_back(finished_line(r));
+    if (recent_.size() > kRecentShown) recent_.pop_front();
   }
   redraw(true);
 }

@@ -1,8 +1,10 @@
-// What a running sweep tells its user on stderr: one live status line redrawn in place
-// on a terminal, one plain line per finished trial otherwise, nothing with --quiet.
+// What a running sweep tells its user on stderr: on a terminal a live block redrawn in
+// place (the last few finished trials' results above one status line), one plain line per
+// finished trial otherwise, nothing with --quiet.
 #pragma once
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -37,6 +39,8 @@ class Progress {
   std::string status_line() const;  // "5/12 done, 2 running, best val loss ..., ETA ..."
   void redraw(bool force);          // caller holds mu_
   void clear_live();                // caller holds mu_
+  // How many finished trials the live block shows above its status line.
+  static constexpr size_t kRecentShown = 4;
 
   Mode mode_;
   std::FILE* out_;
@@ -44,7 +48,8 @@ class Progress {
   int total_, finished_, finished_here_ = 0, running_ = 0;
   double best_;
   Clock::time_point start_ = Clock::now(), last_draw_{};
-  bool live_shown_ = false;
+  std::deque<std::string> recent_;  // the live block's finished-trial lines, oldest first
+  int live_lines_ = 0;              // lines of the live block on screen (0: none)
   bool closed_ = false;
 };
 

@@ -126,9 +126,9 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   const std::string kind = resolve_backend(o.backend, o.tf32);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
-  // One BLAS thread per CPU session unless asked otherwise: OpenBLAS's results can
-  // change in the last digits with its thread count, and a sweep's tables must not
-  // depend on --jobs, on the core count, or on which shard or machine ran a trial.
+  // One thread per CPU session unless asked otherwise: the cores go to parallel trials.
+  // The results do not depend on it (cpu/ops.h, kGemmRowBlock), so `qrsweep train` on
+  // every core reproduces a trial.
   bo.threads = o.threads > 0 ? o.threads : 1;
   bo.tf32 = o.tf32 && kind == "cuda";
   std::unique_ptr<Backend> backend = make_backend(kind, bo);

@@ -10,10 +10,11 @@ namespace qrsweep::sweep_detail {
 
 namespace {
 
-constexpr int kSignals[] = {SIGINT, SIGTERM, SIGUSR1};
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGUSR1, SIGHUP};
+constexpr int kCount = sizeof kSignals / sizeof kSignals[0];
 std::atomic<int> g_pending{0};
 static_assert(std::atomic<int>::is_always_lock_free, "signal flag must be lock-free");
-struct sigaction g_previous[3];
+struct sigaction g_previous[kCount];
 
 void on_signal(int signo) {
   int expected = 0;
@@ -34,11 +35,11 @@ StopSignals::StopSignals() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &g_previous[i]);
+  for (int i = 0; i < kCount; ++i) sigaction(kSignals[i], &sa, &g_previous[i]);
 }
 
 StopSignals::~StopSignals() {
-  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
+  for (int i = 0; i < kCount; ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
 }
 
 int StopSignals::pending() { return g_pending.load(std::memory_order_relaxed); }
@@ -51,6 +52,8 @@ const char* signal_name(int signo) {
       return "SIGTERM";
     case SIGUSR1:
       return "SIGUSR1";
+    case SIGHUP:
+      return "SIGHUP";
     default:
       return "a signal";
   }

@@ -1,5 +1,6 @@
-// Stopping a sweep at a safe point: SIGINT, SIGTERM and SIGUSR1 (Slurm's warning before a
-// time limit or preemption) set a flag that the trainer polls between epochs.
+// Stopping a sweep at a safe point: SIGINT, SIGTERM, SIGUSR1 (Slurm's warning before a
+// time limit or preemption) and SIGHUP (its terminal closed) set a flag that the trainer polls
+// between epochs.
 #pragma once
 
 namespace qrsweep::sweep_detail {

@@ -104,7 +104,7 @@ class Backend {
 };
 
 struct BackendOptions {
-  int threads = 0;    // CPU: BLAS threads (0: all cores)
+  int threads = 0;    // CPU: threads for the products (0: all cores); results do not depend on it
   int device = 0;     // CUDA device ordinal
   bool tf32 = false;  // CUDA: TF32 tensor cores for the products (the CPU computes in FP32)
 };

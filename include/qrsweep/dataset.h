@@ -49,7 +49,9 @@ Dataset read_csv_bytes(std::vector<uint8_t> file, const std::string& name, int c
 struct DataSplits {
   Dataset train;  // all training rows (60,000 for Fashion-MNIST)
   Dataset test;
-  int validation = 10000;  // the FIRST `validation` training rows validate (docs/semantics.md#data)
+  int validation = 10000;   // the FIRST `validation` training rows validate
+                            // (docs/semantics.md#data; with split = "stratified" the rows
+                            // were reordered to put a stratified choice first)
   DatasetView fit() const;  // training rows after the validation block
   DatasetView val() const;  // the validation block
 };
@@ -62,10 +64,24 @@ struct DataSource {
   std::string train_csv, test_csv;
   int validation = 10000;
   int classes = 10;
+  // Which training rows validate: "first" (the first `validation` rows, the notebook's) or
+  // "stratified" (a choice seeded by split_seed holding every class in proportion).
+  std::string split = "first";
+  uint64_t split_seed = 0;
 };
 
+// split = "stratified": reorders `train` so that its first `validation` rows are a seeded
+// choice holding each class in proportion to its count (largest remainders, ties to the
+// lower class), the other rows after them; both groups keep the file's order.
+void stratify_rows(Dataset& train, int validation, uint64_t seed);
+
+// The classes that have training rows but none among the validation rows, ascending.
+std::vector<int> classes_missing_from_validation(const DataSplits& s);
+
 extern const char* const kDefaultFashionMnistDir;
-DataSplits load_data(const DataSource& src);  // throws DataError with install hints
+// Throws DataError with install hints. Applies src.split; warns on stderr when the
+// validation rows miss a class the training rows hold.
+DataSplits load_data(const DataSource& src);
 
 // What a sweep ran on, as loaded: the sizes and one 64-bit content hash (XXH64, chained
 // over the training images, training labels, test images and test labels). The store

@@ -18,7 +18,7 @@ struct MergeOptions {
   bool run_test = true;             // select, retrain and test once every trial finished
   bool require_complete = false;    // exit status 1 (after writing) when trials are missing
   std::string backend = "auto";     // for the retraining
-  int threads = 0;                  // BLAS threads of the retraining; 0: 1, as the sweep
+  int threads = 0;                  // CPU threads of the retraining; 0: 1, as the sweep
   bool tf32 = false;                // cuda retraining: TF32 tensor cores
   bool quiet = false;               // only the summary (and warnings) are printed
 };

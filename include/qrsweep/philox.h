@@ -38,8 +38,9 @@ QRS_HD Philox4 philox4x32_10(Philox4 ctr, uint32_t k0, uint32_t k1) {
 }
 
 // What a stream of random words is for. The purpose word is (kind << 24) | index, where
-// index is the layer (weights, dropout) or the epoch (permutation).
-enum class Purpose : uint32_t { kInit = 1, kPermute = 2, kDropout = 3, kSampler = 4 };
+// index is the layer (weights, dropout) or the epoch (permutation); kSplit's trial word is
+// the class of the rows it shuffles.
+enum class Purpose : uint32_t { kInit = 1, kPermute = 2, kDropout = 3, kSampler = 4, kSplit = 5 };
 
 QRS_HD uint32_t purpose_word(Purpose p, uint32_t index) {
   return (static_cast<uint32_t>(p) << 24) | (index & 0xFFFFFFu);

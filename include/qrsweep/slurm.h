@@ -47,6 +47,9 @@ struct SlurmJobOptions {
   int cpus_per_task = 0;
   std::vector<std::string> extra;  // more #SBATCH lines, e.g. "--qos=high", "--mem 8G"
   int signal_seconds = 120;        // USR1 to the batch shell this long before the time limit
+  // Shell lines run in the job's shell before qrsweep, in order (`module load cuda`,
+  // `source venv/bin/activate`); a failing one ends the job with its status.
+  std::vector<std::string> setup;
   // `qrsweep sweep` options passed through to every shard (empty / 0 / nullopt: left out).
   std::string backend;
   bool tf32 = false;  // --tf32 to every shard and to the merge's retraining

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qrsweep/backend.h"
@@ -14,6 +16,8 @@
 #include "qrsweep/sampler.h"
 #include "qrsweep/space.h"
 #include "qrsweep/store.h"
+#include "qrsweep/trainer.h"
+#include "qrsweep/weights.h"
 
 namespace qrsweep {
 
@@ -25,7 +29,7 @@ struct SweepOptions {
   std::optional<uint64_t> seed;  // overrides the space's seed
   std::string data_dir;          // overrides [data].dir
   int jobs = 0;                  // trials at once; 0: the CPU's cores (cpu), 1 (cuda)
-  int threads = 0;               // BLAS threads per job; 0: cores / jobs (at least 1)
+  int threads = 0;               // CPU threads per job; 0: 1 (results do not depend on it)
   int max_resident = 0;          // cuda: cap on trials resident at once (0: as many as fit)
   bool tf32 = false;             // cuda: TF32 tensor cores (ignored when auto picks the CPU)
   bool quiet = false;            // only the final summary
@@ -38,7 +42,7 @@ struct SweepOptions {
 
 // Exit status of an interrupted sweep: 128 + the signal, as a shell reports it.
 struct SweepOutcome {
-  int exit_status = 0;  // 0, or 128 + signal when stopped by SIGINT/SIGTERM/SIGUSR1
+  int exit_status = 0;  // 0, or 128 + signal when stopped by SIGINT/SIGTERM/SIGUSR1/SIGHUP
   int trials_run = 0;   // trials finished by this call
   int trials_kept = 0;  // trials already finished in the store
   std::optional<TestRecord> test;
@@ -106,6 +110,29 @@ std::string check_sweep_data(Store& store, const DataIdentity& loaded);
 // trials; ties go to the lower index; diverged and failed trials never win. nullopt when none
 // qualifies.
 std::optional<TrialRecord> select_best(const std::vector<TrialRecord>& trials);
+
+// Trains `cfg` from scratch on every training row (the validation rows included) for
+// exactly `epochs` epochs (`opt`'s on_epoch and should_stop are used; no validation, no
+// early stopping), then, when `test`, evaluates it on the test rows. The sweep's retraining
+// of its best trial and `qrsweep train --all-rows --test` are this one call.
+struct TrainedModel {
+  int retrain_epochs = 0;  // 0: not retrained on all rows (`qrsweep train` without --all-rows)
+  TrialResult result;      // reason kInterrupted: should_stop ended it (no weights, no test)
+  Weights weights;
+  bool tested = false;
+  double test_loss = std::numeric_limits<double>::quiet_NaN();
+  double test_accuracy = std::numeric_limits<double>::quiet_NaN();
+};
+TrainedModel retrain_on_all_rows(Backend& backend, const TrialConfig& cfg, int epochs,
+                                 const DataSplits& data, bool test, TrainOptions opt);
+
+// Evaluates `session` on `test` into m's test fields (NaN for an empty test set).
+void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m);
+
+// The safetensors metadata of a trained model: model_metadata(cfg), then retrain_epochs
+// (when retrained on all rows) and, when tested, test_loss and test_accuracy.
+std::vector<std::pair<std::string, std::string>> trained_metadata(const TrialConfig& cfg,
+                                                                  const TrainedModel& r);
 
 // Retrains `best` from scratch on every training row (validation block included) for
 // its Max val accuracy epoch epochs, tests it, and writes DIR/best.safetensors and

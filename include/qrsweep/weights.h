@@ -24,6 +24,12 @@ struct Weights {
 struct TrialConfig;
 Weights init_weights(const TrialConfig& cfg, int inputs, int classes);
 
+// What a reader needs beyond the tensors, for a safetensors file's "__metadata__": the
+// layout ([in, out], y = x @ W + b), the preprocessing (x / 255), the hidden activation,
+// that the outputs are logits, that inference uses no dropout, the widths, the trial, its
+// seed and the qrsweep version (docs/train.md, "Using the best model").
+std::vector<std::pair<std::string, std::string>> model_metadata(const TrialConfig& cfg);
+
 // safetensors: 8-byte little-endian header length, a JSON header, then raw F32 data.
 // Tensor names "dense_<k>.weight" [in, out] and "dense_<k>.bias" [out], k = 1..layers.
 // `metadata` goes into the header's "__metadata__" (string values only).

@@ -94,6 +94,16 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+std::string csv_text(const Dataset& d) {
+  std::string csv;
+  for (int i = 0; i < d.n; ++i) {
+    csv += std::to_string(d.y[i]);
+    for (int k = 0; k < d.dim; ++k) csv += "," + std::to_string(d.x[size_t(i) * d.dim + k]);
+    csv += "\n";
+  }
+  return csv;
+}
+
 Dataset synthetic_dataset(int n, int dim, int classes, uint32_t seed) {
   Dataset d;
   d.n = n;

@@ -57,6 +57,9 @@ std::string read_file(const std::string& path);
 // a distinct noisy pattern. Deterministic in `seed`.
 Dataset synthetic_dataset(int n, int dim, int classes, uint32_t seed);
 
+// `d` as qrsweep's CSV: one row per sample, the label first, then the features.
+std::string csv_text(const Dataset& d);
+
 // Whether the Fashion-MNIST package is installed (tests that need it skip otherwise).
 bool have_fashion_mnist();
 
