@@ -100,10 +100,14 @@ TEST_F(SweepFaults, ADiskFillingUpMidSweepStopsItWithoutLosingWhatIsStored) {
   const std::string out = dir_.file("small");
   test::TmpfsMount mount(out, "size=2m");
   if (!mount.mounted()) GTEST_SKIP() << "cannot mount a 2 MiB tmpfs here: " << mount.why();
-  auto ref = sweep(dir_.file("ref"));
+  // Enough trials that work is still left when the first ones are stored: commits are
+  // grouped, so several trials become visible at once.
+  test::write_file(dir_.file("long.toml"),
+                   test::tiny_space(dir_, std::string(kSpace).replace(0, 10, "trials = 40"), 300, 4));
+  auto ref = sweep(dir_.file("ref"), "long.toml");
   ASSERT_EQ(ref.status, 0) << ref.output;
 
-  test::Child child(args(out), dir_.file("full.log"));
+  test::Child child(args(out, "long.toml"), dir_.file("full.log"));
   ASSERT_TRUE(test::wait_until([&] { return finished(out) >= 2; }, 60));
   // Freeze it, fill the filesystem, let it go on: its next commit finds the disk full.
   child.signal(SIGSTOP);
@@ -123,7 +127,7 @@ TEST_F(SweepFaults, ADiskFillingUpMidSweepStopsItWithoutLosingWhatIsStored) {
   const auto after = finished_rows(out);
   for (const auto& row : stored)
     EXPECT_NE(std::find(after.begin(), after.end(), row), after.end()) << "lost " << row;
-  auto resumed = sweep(out);
+  auto resumed = sweep(out, "long.toml");
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   const auto& skip = test::wall_clock_columns();
   EXPECT_EQ(test::dump_table(store_path(out), "trials", "trial", skip),

@@ -56,6 +56,23 @@ std::string resume_command(const SweepOptions& o) {
   return s.str();
 }
 
+// Rethrows a failure of the training or the retraining with what is kept and how to go on:
+// the stored trials survive any of them, and the same command resumes.
+[[noreturn]] void rethrow_with_resume_hint(std::exception_ptr failure, const std::string& path,
+                                           const SweepOptions& o) {
+  const std::string kept = "\nevery trial finished so far is kept in " + path +
+                           "; fix the cause and resume with: " + resume_command(o);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const DataError& e) {
+    throw DataError(e.what() + kept);
+  } catch (const ConfigError& e) {
+    throw ConfigError(e.what() + kept);
+  } catch (const Error& e) {
+    throw Error(e.what() + kept);
+  }
+}
+
 double best_loss(const std::vector<TrialRecord>& trials) {
   auto best = select_best(trials);
   return best ? best->min_val_loss : std::nan("");
@@ -168,17 +185,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     out.trials_run = pr.finished;
     if (pr.packed) progress.message("qrsweep sweep: " + sweep_detail::describe_packed(*pr.packed));
     progress.close();
-    if (pr.fatal) {
-      const std::string kept = "\nevery trial finished so far is kept in " + path +
-                               "; fix the cause and resume with: " + resume_command(o);
-      try {
-        std::rethrow_exception(pr.fatal);
-      } catch (const DataError& e) {
-        throw DataError(e.what() + kept);
-      } catch (const Error& e) {
-        throw Error(e.what() + kept);
-      }
-    }
+    if (pr.fatal) rethrow_with_resume_hint(pr.fatal, path, o);
   }
   store->add_wall_seconds(elapsed());
 
@@ -215,8 +222,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
                    " training rows for " + std::to_string(best->max_val_accuracy_epoch) +
                    " epochs, then testing on " + std::to_string(data->test.n) + " rows");
   const auto tr = std::chrono::steady_clock::now();
-  std::optional<TestRecord> test =
-      retrain_and_test(*backend, *best, *data, space.data, o.out_dir, stop_requested);
+  std::optional<TestRecord> test;
+  try {
+    test = retrain_and_test(*backend, *best, *data, space.data, o.out_dir, stop_requested);
+  } catch (const Error&) {
+    rethrow_with_resume_hint(std::current_exception(), path, o);
+  }
   store->add_wall_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - tr).count());
   if (!test) return stopped("during the retraining of the best trial");
