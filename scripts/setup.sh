@@ -3,7 +3,8 @@
 # something is missing). Needs root (or sudo), as on the build machines.
 #   scripts/setup.sh          what building and running qrsweep needs
 #   scripts/setup.sh --test   also what the tests need (PyTorch and scipy as oracles,
-#                             Chromium and rsvg-convert for the report tests)
+#                             Chromium and rsvg-convert for the report tests, clang and
+#                             Boost.Context for the kernel emulator)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       zlib1g-dev libsqlite3-dev libopenblas-dev
@@ -11,6 +12,7 @@ pkgs=(cmake ninja-build g++ pkg-config
       dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(python3-numpy python3-scipy python3-torch chromium librsvg2-bin fonts-dejavu-core)
+  pkgs+=(clang libboost-context-dev)  # the kernel emulator (tests/emu)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

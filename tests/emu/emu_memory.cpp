@@ -41,6 +41,8 @@ Region& region() {
   static Region r;
   return r;
 }
+// The region's base, read on every access the kernels make: a plain global, set once.
+const uintptr_t g_base = reinterpret_cast<uintptr_t>(region().base);
 
 }  // namespace
 
@@ -76,15 +78,13 @@ void device_free(void* p) {
   }
 }
 
-bool in_device_region(uintptr_t p) {
-  const uintptr_t b = reinterpret_cast<uintptr_t>(region().base);
-  return p - b < kRegion;
-}
+bool in_device_region(uintptr_t p) { return g_base && p - g_base < kRegion; }
 
 bool device_addressable(uintptr_t p, size_t bytes) {
-  Region& r = region();
-  const unsigned char* s = r.shadow + (p - reinterpret_cast<uintptr_t>(r.base));
-  if (p - reinterpret_cast<uintptr_t>(r.base) + bytes > kRegion) return false;
+  const size_t off = p - g_base;
+  if (off + bytes > kRegion) return false;
+  const unsigned char* s = region().shadow + off;
+  if (bytes <= kRedZone) return s[0] && s[bytes - 1];  // a gap is a red zone or wider
   for (size_t i = 0; i < bytes; ++i)
     if (!s[i]) return false;
   return true;

@@ -59,7 +59,9 @@ struct Thread {
   void* fake_stack = nullptr;
 };
 
-// Shared-memory shadow: one cell per byte of the section.
+// Shared-memory shadow: one cell per 4-byte word of the section (the kernels' shared data
+// are words and vectors of words; two threads writing different bytes of one word would be
+// reported as a race).
 constexpr int32_t kNone = -1, kMany = -2;
 struct Cell {
   uint32_t serial = 0;  // block that last touched the byte (0: none yet)
@@ -110,6 +112,7 @@ thread_local Thread* t_cur = nullptr;
 uint32_t g_serial = 0;
 uint64_t g_launches = 0;
 std::vector<Cell> g_shadow;
+size_t g_shared_bytes = 0;
 #ifdef QRS_EMU_ASAN
 const void* g_sched_bottom = nullptr;  // the scheduler's stack, for ASan's fiber annotations
 size_t g_sched_size = 0;
@@ -126,6 +129,7 @@ Stacks& stacks() {
   static Stacks s;
   return s;
 }
+const uintptr_t g_stacks_lo = reinterpret_cast<uintptr_t>(stacks().base);
 
 uintptr_t shared_lo() { return reinterpret_cast<uintptr_t>(__start_qrs_emu_shared); }
 size_t shared_size() {
@@ -167,9 +171,10 @@ std::string hex(uintptr_t a) {
 
 void shared_access(Thread& t, size_t off, size_t n, bool write) {
   Launch& l = *g_launch;
-  const size_t end = std::min(off + n, g_shadow.size());
-  for (size_t b = off; b < end; ++b) {
-    Cell& c = g_shadow[b];
+  const size_t end = std::min((off + n + 3) / 4, g_shadow.size());
+  for (size_t w = off / 4; w < end; ++w) {
+    Cell& c = g_shadow[w];
+    const size_t b = 4 * w;
     if (c.serial != l.serial) {
       c = Cell{l.serial, l.epoch, kNone, kNone, false};
     } else if (c.epoch != l.epoch) {
@@ -214,8 +219,9 @@ void shared_access(Thread& t, size_t off, size_t n, bool write) {
 inline void on_access(uintptr_t a, size_t n, bool write) {
   Thread* t = t_cur;
   if (!t || n == 0) return;
+  if (a - g_stacks_lo < kStackBytes * kMaxThreads) return;  // the threads' own local memory
   const uintptr_t off = a - shared_lo();
-  if (off < g_shadow.size()) {
+  if (off < g_shared_bytes) {
     shared_access(*t, off, n, write);
   } else if (in_device_region(a) && !device_addressable(a, n)) {
     fault_at_thread(*t, std::string("global out-of-bounds ") + (write ? "write" : "read") +
@@ -329,7 +335,7 @@ void check_vector_access(const void* p, size_t bytes, const char* type, bool wri
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if (!t || a % bytes == 0) return;
   const uintptr_t off = a - shared_lo();
-  const std::string where = off < g_shadow.size() ? "shared offset " + std::to_string(off)
+  const std::string where = off < g_shared_bytes ? "shared offset " + std::to_string(off)
                             : in_device_region(a) ? describe_device_address(a)
                                                   : "local memory";
   fault_at_thread(*t, std::string("misaligned ") + type + (write ? " store" : " load") + " at " +
@@ -351,7 +357,10 @@ void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared,
     return;
   }
   std::lock_guard<std::mutex> lock(g_launch_mu);
-  if (g_shadow.size() != shared_size()) g_shadow.assign(shared_size(), Cell{});
+  if (g_shared_bytes != shared_size()) {
+    g_shared_bytes = shared_size();
+    g_shadow.assign((g_shared_bytes + 3) / 4, Cell{});
+  }
   Launch l;
   l.kernel = kernel;
   l.grid = grid;
