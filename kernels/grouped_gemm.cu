@@ -1,9 +1,7 @@
 // Grouped dense GEMM (CUTLASS grouped-GEMM style): one CTA per 64x64 output tile of any
 // problem, found through a prefix sum of tile counts; operands read through the problem's
 // modes (uint8 gather, transposes, the ones row that yields db), epilogue fused.
-#if !defined(QRSWEEP_EMULATED)
 #include <mma.h>
-#endif
 
 #include <cstdint>
 
@@ -225,7 +223,6 @@ static __global__ void __launch_bounds__(kThreads)
   }
 }
 
-#if !defined(QRSWEEP_EMULATED)  // tensor-core fragments: GPU only (docs/cuda.md)
 // TF32 tensor cores (wmma m16n16k8): the same tiles and loads; 8 warps, each a 16x32 slab
 // of the 64x64 tile; the accumulators go through shared memory to the same epilogue.
 union __align__(128) Tf32Smem {
@@ -303,7 +300,6 @@ static __global__ void __launch_bounds__(kThreads)
   }
 #endif
 }
-#endif  // !QRSWEEP_EMULATED
 
 }  // namespace
 
@@ -315,11 +311,7 @@ void launch_grouped_gemm(const GemmProblem* problems, const int* tile_offsets, i
   LAUNCH_REQUIRE(total_tiles >= count);  // every problem has at least one tile
   const dim3 grid(static_cast<unsigned>(total_tiles)), block(kThreads);
   if (math == GemmMath::kTf32) {
-#if defined(QRSWEEP_EMULATED)
-    throw Error("the TF32 kernel runs on a GPU only (tensor-core fragments are not emulated)");
-#else
     QRS_LAUNCH(gemm_tf32_kernel, grid, block, 0, stream, problems, tile_offsets, count);
-#endif
   } else {
     QRS_LAUNCH(gemm_fp32_kernel, grid, block, 0, stream, problems, tile_offsets, count);
   }

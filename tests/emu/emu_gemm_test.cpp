@@ -4,9 +4,11 @@
 // Bit for bit: both compute each output as one fmaf chain over k with the same epilogue.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "emulated_executor.h"
+#include "grouped_gemm.cuh"
 #include "emulator.h"
 #include "gemm_cases.h"
 
@@ -185,6 +187,60 @@ TEST(EmuGemm, BlockOrderDoesNotMatter) {
     expect_same_as_reference(specs);
   }
   emu::set_block_order_seed(saved);
+}
+
+// TF32 on the host, as cvt.rna.tf32.f32 documents it: 10 mantissa bits, nearest, ties away
+// from zero (the test's own oracle, written apart from the emulated mma.h).
+float tf32(float x) {
+  if (!std::isfinite(x)) return x;
+  const float scale = std::ldexp(1.0f, 10 - std::ilogb(x));  // 2^10 / 2^exponent
+  return x == 0.0f ? x : std::round(x * scale) / scale;     // std::round: ties away from 0
+}
+
+// The TF32 tensor-core kernel under the emulated wmma API (fragments, warp-collective loads,
+// stores and mma): its tiling, staging through shared memory, fragment layouts and epilogue,
+// against a CPU twin that rounds both operands to TF32 and accumulates in k order.
+TEST(EmuGemm, Tf32KernelMatchesItsTwin) {
+  std::vector<GemmSpec> specs;
+  for (int a : {kARow, kACol, kARowU8, kAColU8})
+    for (int b : {kBRow, kBCol}) {
+      GemmSpec s = spec(33 + 32 * (a & 1), 65 - 32 * b, 31 + 2 * a, a, b);
+      s.epilogue = a == kARow ? kForward : a == kACol ? kBackward : kStore;
+      s.act = static_cast<Activation>(1 + (a + b) % 3);
+      s.drop = s.epilogue == kStore ? 0.0f : 0.3f;
+      s.ones_row = a == kAColU8;
+      s.row_map = a >= kARowU8;
+      s.misalign = b == kBCol;
+      specs.push_back(s);
+    }
+  auto emulated = make_emulated_executor();
+  auto reference = make_reference_executor();
+  GemmBuild got(emulated.get(), specs, 9), want(reference.get(), specs, 9);
+  emulated->begin_step();
+  const Staged<GemmProblem> st = emulated->stage_gemm(got.problems());
+  launch_grouped_gemm(st.problems, st.offsets, st.count, st.total, GemmMath::kTf32, nullptr);
+  emulated->end_step();
+  for (size_t q = 0; q < specs.size(); ++q) {
+    const GemmProblem& p = want.problems()[q];
+    for (int i = 0; i < p.m; ++i)
+      for (int j = 0; j < p.n; ++j) {
+        float acc = 0.0f;
+        for (int kk = 0; kk < p.k; ++kk)
+          acc = std::fma(tf32(gemm_a(p, i, kk)), tf32(gemm_b(p, kk, j)), acc);
+        gemm_epilogue(p, i, j, acc);
+      }
+    const GemmOut& g = got.outputs()[q];
+    const GemmOut& w = want.outputs()[q];
+    for (size_t e = 0; e < g.elems; ++e) {
+      const bool same = g.c[e] == w.c[e] || (std::isnan(g.c[e]) && std::isnan(w.c[e]));
+      const bool same_h = !g.h || g.h[e] == w.h[e] || (std::isnan(g.h[e]) && std::isnan(w.h[e]));
+      if (!same || !same_h) {
+        ADD_FAILURE() << specs[q].name() << ": element " << e << " is " << g.c[e] << ", twin "
+                      << w.c[e];
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -43,6 +43,13 @@ const uint3& block_idx();
 const dim3& block_dim();
 const dim3& grid_dim();
 void syncthreads(const char* file, int line);
+// Warp-collective operations (the emulated wmma, shim/mma.h): the calling thread's lane, and
+// an all-gather that returns once every lane of the warp has contributed `bytes` (at most
+// 256): `all` receives the 32 contributions in lane order. `what` names the operation.
+unsigned lane_id();
+// Reports a fault of the calling thread (kernel, block, thread and `what`).
+void report(const char* what);
+void warp_all_gather(const void* mine, size_t bytes, void* all, const char* what);
 // A vector access of `bytes` at `p`: reports it when p is not aligned to `bytes`.
 void check_vector_access(const void* p, size_t bytes, const char* type, bool write);
 

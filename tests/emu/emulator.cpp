@@ -46,7 +46,7 @@ constexpr int kMaxThreads = 1024;
 constexpr size_t kStackBytes = size_t{256} << 10;
 constexpr size_t kMaxReports = 8;
 
-enum class State { kRunning, kAtBarrier, kDone };
+enum class State { kRunning, kAtBarrier, kAtWarpSync, kDone };
 
 struct Thread {
   uint3 idx{};
@@ -104,7 +104,11 @@ struct Launch {
   std::vector<Thread> threads;
   std::vector<std::string> reports;
   size_t faults = 0;
+  std::vector<unsigned char> warp_buf;  // warp_all_gather: 32 lanes' contributions per warp
 };
+
+constexpr int kWarp = 32;
+constexpr size_t kMaxGather = 256;  // bytes one lane contributes to one all-gather
 
 std::mutex g_launch_mu;  // one launch at a time: the shared section is global
 Launch* g_launch = nullptr;
@@ -253,6 +257,47 @@ void resume(Thread& t) {
   t_cur = nullptr;
 }
 
+// Opens every warp-collective operation all of whose warp's lanes arrived (every thread is
+// suspended now). A warp with lanes elsewhere (exited, or at __syncthreads) is a divergence:
+// reported, then opened anyway. Returns whether any thread can run again.
+bool release_warps(Launch& l) {
+  bool any = false;
+  const int n = static_cast<int>(l.threads.size());
+  for (int w = 0; w * kWarp < n; ++w) {
+    const int end = std::min(n, (w + 1) * kWarp);
+    int at = 0, other = -1;
+    const char* what = "";
+    for (int i = w * kWarp; i < end; ++i) {
+      if (l.threads[i].state == State::kAtWarpSync) {
+        ++at;
+        what = l.threads[i].bar_file;
+      } else if (other < 0) {
+        other = i;
+      }
+    }
+    if (at == 0) continue;
+    if (other >= 0) {
+      fault("warp divergence: " + std::string(what) + " reached by " + std::to_string(at) +
+            " lanes of warp " + std::to_string(w) +
+            " while thread " + thread_name(l, other) +
+            (l.threads[other].state == State::kDone ? " has exited" : " waits at __syncthreads"));
+    }
+    for (int i = w * kWarp; i < end; ++i)
+      if (l.threads[i].state == State::kAtWarpSync) l.threads[i].state = State::kRunning;
+    any = true;
+  }
+  return any;
+}
+
+void warp_sync(const char* what) {
+  Thread& t = *t_cur;
+  t.state = State::kAtWarpSync;
+  t.bar_file = what;
+  t.bar_line = 0;
+  t_cur = nullptr;
+  switch_to_scheduler(t);
+}
+
 void run_block(Launch& l, const std::function<void()>& body) {
   l.serial = ++g_serial;
   l.epoch = 0;
@@ -283,6 +328,7 @@ void run_block(Launch& l, const std::function<void()>& body) {
   for (;;) {
     for (Thread& t : l.threads)
       if (t.state == State::kRunning) resume(t);
+    if (release_warps(l)) continue;
     const Thread* waiting = nullptr;
     const Thread* exited = nullptr;
     const Thread* elsewhere = nullptr;
@@ -328,6 +374,25 @@ void syncthreads(const char* file, int line) {
   t.bar_line = line;
   t_cur = nullptr;
   switch_to_scheduler(t);
+}
+
+void report(const char* what) {
+  if (t_cur) fault_at_thread(*t_cur, what);
+}
+
+unsigned lane_id() { return static_cast<unsigned>(t_cur->linear % kWarp); }
+
+void warp_all_gather(const void* mine, size_t bytes, void* all, const char* what) {
+  Launch& l = *g_launch;
+  if (bytes > kMaxGather) std::abort();
+  Thread& t = *t_cur;
+  const size_t warp_bytes = kWarp * kMaxGather;
+  const size_t base = static_cast<size_t>(t.linear / kWarp) * warp_bytes;
+  if (l.warp_buf.size() < base + warp_bytes) l.warp_buf.resize(base + warp_bytes);
+  std::memcpy(&l.warp_buf[base + static_cast<size_t>(t.linear % kWarp) * bytes], mine, bytes);
+  warp_sync(what);  // every lane has written its part
+  std::memcpy(all, &l.warp_buf[base], kWarp * bytes);
+  warp_sync(what);  // every lane has read: the buffer may be reused
 }
 
 void check_vector_access(const void* p, size_t bytes, const char* type, bool write) {
