@@ -189,6 +189,31 @@ TEST(EmuGemm, BlockOrderDoesNotMatter) {
   emu::set_block_order_seed(saved);
 }
 
+// A ones row before the last shifts no row: A(i, kk) for i past it is still read from memory
+// row i, so memory must hold all m rows. The descriptor check allowed m - 1 (enough only when
+// the ones row is the last); the emulator showed the kernel reading past A.
+TEST(EmuGemm, OnesRowBeforeTheLastNeedsEveryRowInMemory) {
+  auto emulated = make_emulated_executor();
+  GemmBuild build(emulated.get(), {[] {
+                    GemmSpec s = spec(9, 7, 5, kACol, kBRow);
+                    s.ones_row = true;  // row 8, lda 8
+                    return s;
+                  }()},
+                  1);
+  std::vector<GemmProblem> problems = build.problems();
+  problems[0].a_ones_row = 0;  // lda 8 is one row short now
+  emulated->begin_step();
+  try {
+    emulated->gemm(emulated->stage_gemm(problems));
+    ADD_FAILURE() << "accepted";
+  } catch (const emu::KernelFault& e) {
+    ADD_FAILURE() << "the descriptor check let it through to the kernel: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("lda"), std::string::npos) << e.what();
+  }
+  emulated->end_step();
+}
+
 // TF32 on the host, as cvt.rna.tf32.f32 documents it: 10 mantissa bits, nearest, ties away
 // from zero (the test's own oracle, written apart from the emulated mma.h).
 float tf32(float x) {
