@@ -13,7 +13,7 @@
 namespace emu {
 namespace {
 
-constexpr size_t kRegion = size_t{8} << 30;  // address space only: pages appear when touched
+constexpr size_t kRegion = size_t{2} << 30;  // address space only: pages appear when touched
 constexpr size_t kAlign = 256;
 constexpr size_t kRedZone = 256;
 
