@@ -217,9 +217,9 @@ TEST(EmuGemm, OnesRowBeforeTheLastNeedsEveryRowInMemory) {
 // TF32 on the host, as cvt.rna.tf32.f32 documents it: 10 mantissa bits, nearest, ties away
 // from zero (the test's own oracle, written apart from the emulated mma.h).
 float tf32(float x) {
-  if (!std::isfinite(x)) return x;
+  if (!std::isfinite(x) || x == 0.0f) return x;
   const float scale = std::ldexp(1.0f, 10 - std::ilogb(x));  // 2^10 / 2^exponent
-  return x == 0.0f ? x : std::round(x * scale) / scale;     // std::round: ties away from 0
+  return std::round(x * scale) / scale;                     // std::round: ties away from 0
 }
 
 // The TF32 tensor-core kernel under the emulated wmma API (fragments, warp-collective loads,
