@@ -39,7 +39,8 @@ int main() {
   const auto t2 = clock::now();
   const double threads_us = std::chrono::duration<double, std::micro>(t1 - t0).count() / kRounds;
   const double fibers_us = std::chrono::duration<double, std::micro>(t2 - t1).count() / kRounds;
-  std::printf("one barrier round of %d threads: OS threads + std::barrier %.1f us, fibers %.1f us"
-              " (fibers %.0fx faster)\n",
-              kThreads, threads_us, fibers_us, threads_us / fibers_us);
+  std::printf(
+      "one barrier round of %d threads: OS threads + std::barrier %.1f us, fibers %.1f us"
+      " (fibers %.0fx faster)\n",
+      kThreads, threads_us, fibers_us, threads_us / fibers_us);
 }

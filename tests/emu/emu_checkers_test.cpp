@@ -43,7 +43,8 @@ class Checkers : public ::testing::Test {
     EXPECT_EQ(fault_of(c, false), "") << "the clean variant";
     const std::string report = fault_of(c, true);
     ASSERT_NE(report, "") << "the broken variant passed unnoticed";
-    for (const std::string& p : parts) EXPECT_NE(report.find(p), std::string::npos) << p << "\n" << report;
+    for (const std::string& p : parts)
+      EXPECT_NE(report.find(p), std::string::npos) << p << "\n" << report;
   }
   float* in_ = nullptr;
   float* out_ = nullptr;
@@ -56,8 +57,9 @@ TEST_F(Checkers, GlobalOutOfBounds) {
 }
 
 TEST_F(Checkers, SharedMemoryRace) {
-  expect_fires(Check::kRace, {"kernel race_kernel", "shared-memory race: read of shared offset",
-                              "thread (1,0,0)", "written by thread (0,0,0) since the last barrier"});
+  expect_fires(Check::kRace,
+               {"kernel race_kernel", "shared-memory race: read of shared offset", "thread (1,0,0)",
+                "written by thread (0,0,0) since the last barrier"});
 }
 
 TEST_F(Checkers, UninitialisedSharedRead) {
@@ -76,9 +78,9 @@ TEST_F(Checkers, DifferentBarriers) {
 }
 
 TEST_F(Checkers, MisalignedVectorAccess) {
-  expect_fires(Check::kAlignment, {"kernel alignment_kernel", "thread (0,0,0)",
-                                   "misaligned float4 load", "needs 16-byte alignment",
-                                   "offset 4 of the 4112-byte allocation"});
+  expect_fires(Check::kAlignment,
+               {"kernel alignment_kernel", "thread (0,0,0)", "misaligned float4 load",
+                "needs 16-byte alignment", "offset 4 of the 4112-byte allocation"});
 }
 
 TEST(BlockOrder, FollowsTheSeed) {

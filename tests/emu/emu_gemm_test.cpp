@@ -8,9 +8,9 @@
 #include <cstring>
 
 #include "emulated_executor.h"
-#include "grouped_gemm.cuh"
 #include "emulator.h"
 #include "gemm_cases.h"
+#include "grouped_gemm.cuh"
 
 namespace qrsweep::test {
 namespace {
@@ -121,8 +121,8 @@ TEST(EmuGemm, RowMapAndOnesRow) {
 // and off) epilogues.
 TEST(EmuGemm, EveryEpilogueAndActivation) {
   std::vector<GemmSpec> specs;
-  for (Activation act : {Activation::kNone, Activation::kRelu, Activation::kTanh,
-                         Activation::kSigmoid})
+  for (Activation act :
+       {Activation::kNone, Activation::kRelu, Activation::kTanh, Activation::kSigmoid})
     for (float drop : {0.0f, 0.3f}) {
       GemmSpec f = spec(31, 33, 17, kARow, kBRow);
       f.epilogue = kForward;
@@ -219,7 +219,7 @@ TEST(EmuGemm, OnesRowBeforeTheLastNeedsEveryRowInMemory) {
 float tf32(float x) {
   if (!std::isfinite(x) || x == 0.0f) return x;
   const float scale = std::ldexp(1.0f, 10 - std::ilogb(x));  // 2^10 / 2^exponent
-  return std::round(x * scale) / scale;                     // std::round: ties away from 0
+  return std::round(x * scale) / scale;                      // std::round: ties away from 0
 }
 
 // The TF32 tensor-core kernel under the emulated wmma API (fragments, warp-collective loads,

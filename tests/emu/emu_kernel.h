@@ -66,28 +66,28 @@ inline void copy_unaligned(void* dst, const void* src, size_t n) {
 
 // A CUDA vector type: the natural alignment of its size; every copy from or to memory checks
 // the address (a float4 load from a float array is one 16-byte access on the GPU).
-#define QRS_EMU_VEC4(name, T, align)                                   \
-  struct alignas(align) name {                                         \
-    T x, y, z, w;                                                      \
-    name() = default;                                                  \
-    name(const name& o) {                                              \
-      ::emu::check_vector_access(&o, sizeof(name), #name, false);      \
-      ::emu::copy_unaligned(this, &o, sizeof(name));                   \
-    }                                                                  \
-    name& operator=(const name& o) {                                   \
-      ::emu::check_vector_access(&o, sizeof(name), #name, false);      \
-      ::emu::check_vector_access(this, sizeof(name), #name, true);     \
-      ::emu::copy_unaligned(this, &o, sizeof(name));                   \
-      return *this;                                                    \
-    }                                                                  \
-  };                                                                   \
-  inline name make_##name(T a, T b, T c, T d) {                        \
-    name v;                                                            \
-    v.x = a;                                                           \
-    v.y = b;                                                           \
-    v.z = c;                                                           \
-    v.w = d;                                                           \
-    return v;                                                          \
+#define QRS_EMU_VEC4(name, T, align)                               \
+  struct alignas(align) name {                                     \
+    T x, y, z, w;                                                  \
+    name() = default;                                              \
+    name(const name& o) {                                          \
+      ::emu::check_vector_access(&o, sizeof(name), #name, false);  \
+      ::emu::copy_unaligned(this, &o, sizeof(name));               \
+    }                                                              \
+    name& operator=(const name& o) {                               \
+      ::emu::check_vector_access(&o, sizeof(name), #name, false);  \
+      ::emu::check_vector_access(this, sizeof(name), #name, true); \
+      ::emu::copy_unaligned(this, &o, sizeof(name));               \
+      return *this;                                                \
+    }                                                              \
+  };                                                               \
+  inline name make_##name(T a, T b, T c, T d) {                    \
+    name v;                                                        \
+    v.x = a;                                                       \
+    v.y = b;                                                       \
+    v.z = c;                                                       \
+    v.w = d;                                                       \
+    return v;                                                      \
   }
 QRS_EMU_VEC4(float4, float, 16)
 QRS_EMU_VEC4(uchar4, unsigned char, 4)

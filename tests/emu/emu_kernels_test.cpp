@@ -145,8 +145,8 @@ TEST(EmuKernels, RmspropBothBranchesMatchTheReference) {
     for (size_t a = 0; a < got.size(); ++a)
       for (size_t e = 0; e < got[a].size(); ++e)
         if (!same_bits(got[a][e], want[a][e])) {
-          ADD_FAILURE() << "array " << a << " element " << e << ": " << got[a][e]
-                        << ", reference " << want[a][e];
+          ADD_FAILURE() << "array " << a << " element " << e << ": " << got[a][e] << ", reference "
+                        << want[a][e];
           break;
         }
   }
@@ -228,8 +228,10 @@ TEST(EmuKernels, GemmStagesMatchTheirCpuTwins) {
   auto* st_dev = static_cast<const GemmStage*>(
       emulated->stage_bytes(stages.data(), stages.size() * sizeof(GemmStage)));
   const std::vector<int> mat_off = prefix_offsets(mat_chunks), epi_off = prefix_offsets(epi_chunks);
-  auto* mat_dev = static_cast<const int*>(emulated->stage_bytes(mat_off.data(), mat_off.size() * 4));
-  auto* epi_dev = static_cast<const int*>(emulated->stage_bytes(epi_off.data(), epi_off.size() * 4));
+  auto* mat_dev =
+      static_cast<const int*>(emulated->stage_bytes(mat_off.data(), mat_off.size() * 4));
+  auto* epi_dev =
+      static_cast<const int*>(emulated->stage_bytes(epi_off.data(), epi_off.size() * 4));
   const int count = static_cast<int>(stages.size());
   launch_materialize_a(st_dev, mat_dev, count, mat_off.back(), nullptr);
   launch_gemm_epilogue(st_dev, epi_dev, count, epi_off.back(), nullptr);
@@ -255,7 +257,8 @@ TEST(EmuKernels, GemmStagesMatchTheirCpuTwins) {
     hp.c = c_want.data();
     hp.h = o.h ? h_want.data() : nullptr;
     for (int r = 0; r < p.m; ++r)
-      for (int j = 0; j < p.n; ++j) gemm_epilogue(hp, r, j, c_before[q][static_cast<size_t>(r) * p.ldc + j]);
+      for (int j = 0; j < p.n; ++j)
+        gemm_epilogue(hp, r, j, c_before[q][static_cast<size_t>(r) * p.ldc + j]);
     for (size_t e = 0; e < o.elems; ++e) {
       if (!same_bits(o.c[e], c_want[e]) || (o.h && !same_bits(o.h[e], h_want[e]))) {
         ADD_FAILURE() << "epilogue element " << e << ": c " << o.c[e] << " / " << c_want[e];

@@ -8,10 +8,12 @@
 //     (race: two threads, one writing) and whether any thread wrote it in this block
 //     (uninitialised read);
 // barrier divergence is checked when a phase ends, alignment by the vector types.
-#include <boost/context/fiber.hpp>
+#include "emulator.h"
+
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <boost/context/fiber.hpp>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -23,7 +25,6 @@
 
 #include "emu_kernel.h"
 #include "emu_memory.h"
-#include "emulator.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -137,15 +138,15 @@ const uintptr_t g_stacks_lo = reinterpret_cast<uintptr_t>(stacks().base);
 
 uintptr_t shared_lo() { return reinterpret_cast<uintptr_t>(__start_qrs_emu_shared); }
 size_t shared_size() {
-  return __start_qrs_emu_shared ? static_cast<size_t>(__stop_qrs_emu_shared - __start_qrs_emu_shared)
-                                : 0;
+  return __start_qrs_emu_shared
+             ? static_cast<size_t>(__stop_qrs_emu_shared - __start_qrs_emu_shared)
+             : 0;
 }
 
 std::string thread_name(const Launch& l, int linear) {
   const unsigned bx = l.block.x, by = l.block.y;
   char buf[48];
-  std::snprintf(buf, sizeof buf, "(%u,%u,%u)", linear % bx, (linear / bx) % by,
-                linear / (bx * by));
+  std::snprintf(buf, sizeof buf, "(%u,%u,%u)", linear % bx, (linear / bx) % by, linear / (bx * by));
   return buf;
 }
 
@@ -204,8 +205,9 @@ void shared_access(Thread& t, size_t off, size_t n, bool write) {
       c.init = true;
     } else {
       if (!c.init) {
-        fault_at_thread(t, "uninitialised shared read: shared offset " + std::to_string(b) +
-                               " (" + std::to_string(n) + "-byte read) written by no thread of "
+        fault_at_thread(t, "uninitialised shared read: shared offset " + std::to_string(b) + " (" +
+                               std::to_string(n) +
+                               "-byte read) written by no thread of "
                                "this block");
         return;
       }
@@ -228,8 +230,8 @@ inline void on_access(uintptr_t a, size_t n, bool write) {
   if (off < g_shared_bytes) {
     shared_access(*t, off, n, write);
   } else if (in_device_region(a) && !device_addressable(a, n)) {
-    fault_at_thread(*t, std::string("global out-of-bounds ") + (write ? "write" : "read") +
-                            " of " + std::to_string(n) + " bytes at " + hex(a) + ": " +
+    fault_at_thread(*t, std::string("global out-of-bounds ") + (write ? "write" : "read") + " of " +
+                            std::to_string(n) + " bytes at " + hex(a) + ": " +
                             describe_device_address(a));
   }
 }
@@ -278,8 +280,7 @@ bool release_warps(Launch& l) {
     if (at == 0) continue;
     if (other >= 0) {
       fault("warp divergence: " + std::string(what) + " reached by " + std::to_string(at) +
-            " lanes of warp " + std::to_string(w) +
-            " while thread " + thread_name(l, other) +
+            " lanes of warp " + std::to_string(w) + " while thread " + thread_name(l, other) +
             (l.threads[other].state == State::kDone ? " has exited" : " waits at __syncthreads"));
     }
     for (int i = w * kWarp; i < end; ++i)
@@ -309,8 +310,7 @@ void run_block(Launch& l, const std::function<void()>& body) {
     t.self = ctx::fiber(std::allocator_arg, PoolStack{stacks().bottom(i)},
                         [&t, &body](ctx::fiber&& back) {
 #ifdef QRS_EMU_ASAN
-                          __sanitizer_finish_switch_fiber(nullptr, &g_sched_bottom,
-                                                          &g_sched_size);
+                          __sanitizer_finish_switch_fiber(nullptr, &g_sched_bottom, &g_sched_size);
 #endif
                           t.back = std::move(back);
                           try {
@@ -343,7 +343,8 @@ void run_block(Launch& l, const std::function<void()>& body) {
       }
     }
     if (!waiting) break;
-    const std::string site = std::string(waiting->bar_file) + ":" + std::to_string(waiting->bar_line);
+    const std::string site =
+        std::string(waiting->bar_file) + ":" + std::to_string(waiting->bar_line);
     if (exited) {
       fault("barrier divergence: thread " + thread_name(l, waiting->linear) +
             " waits at __syncthreads " + site + " while thread " + thread_name(l, exited->linear) +
@@ -400,7 +401,7 @@ void check_vector_access(const void* p, size_t bytes, const char* type, bool wri
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if (!t || a % bytes == 0) return;
   const uintptr_t off = a - shared_lo();
-  const std::string where = off < g_shared_bytes ? "shared offset " + std::to_string(off)
+  const std::string where = off < g_shared_bytes  ? "shared offset " + std::to_string(off)
                             : in_device_region(a) ? describe_device_address(a)
                                                   : "local memory";
   fault_at_thread(*t, std::string("misaligned ") + type + (write ? " store" : " load") + " at " +
@@ -462,21 +463,31 @@ void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared,
 
 const char* error_name(Error e) {
   switch (e) {
-    case kSuccess: return "cudaSuccess";
-    case kInvalidValue: return "cudaErrorInvalidValue";
-    case kMemoryAllocation: return "cudaErrorMemoryAllocation";
-    case kInvalidConfiguration: return "cudaErrorInvalidConfiguration";
-    case kLaunchFailure: return "cudaErrorLaunchFailure";
+    case kSuccess:
+      return "cudaSuccess";
+    case kInvalidValue:
+      return "cudaErrorInvalidValue";
+    case kMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case kInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    case kLaunchFailure:
+      return "cudaErrorLaunchFailure";
   }
   return "cudaErrorUnknown";
 }
 const char* error_string(Error e) {
   switch (e) {
-    case kSuccess: return "no error";
-    case kInvalidValue: return "invalid argument";
-    case kMemoryAllocation: return "out of memory";
-    case kInvalidConfiguration: return "invalid configuration argument";
-    case kLaunchFailure: return "unspecified launch failure";
+    case kSuccess:
+      return "no error";
+    case kInvalidValue:
+      return "invalid argument";
+    case kMemoryAllocation:
+      return "out of memory";
+    case kInvalidConfiguration:
+      return "invalid configuration argument";
+    case kLaunchFailure:
+      return "unspecified launch failure";
   }
   return "unknown error";
 }
@@ -496,8 +507,8 @@ uint64_t launch_count() { return g_launches; }
 
 // The instrumentation callbacks: clang's AddressSanitizer pass, told to call out for every
 // access with the prefix __emu_ (tests/emu/CMakeLists.txt), calls these from the kernel files.
-#define QRS_EMU_HOOK(n)                                                         \
-  extern "C" void __emu_load##n(uintptr_t a) { emu::on_access(a, n, false); }  \
+#define QRS_EMU_HOOK(n)                                                       \
+  extern "C" void __emu_load##n(uintptr_t a) { emu::on_access(a, n, false); } \
   extern "C" void __emu_store##n(uintptr_t a) { emu::on_access(a, n, true); }
 QRS_EMU_HOOK(1)
 QRS_EMU_HOOK(2)

@@ -26,10 +26,9 @@ struct GemmSpec {
   std::string name() const {
     return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " a" +
            std::to_string(a_mode) + " b" + std::to_string(b_mode) + " e" +
-           std::to_string(epilogue) + " act" + std::to_string(static_cast<int>(act)) +
-           " drop" + std::to_string(drop) + (ones_row ? " ones" : "") +
-           (row_map ? " map" : "") + (misalign ? " misaligned" : "") + " pad" +
-           std::to_string(pad);
+           std::to_string(epilogue) + " act" + std::to_string(static_cast<int>(act)) + " drop" +
+           std::to_string(drop) + (ones_row ? " ones" : "") + (row_map ? " map" : "") +
+           (misalign ? " misaligned" : "") + " pad" + std::to_string(pad);
   }
 };
 
@@ -88,8 +87,8 @@ class GemmBuild {
     p.step = s.step;
     p.a_ones_row = s.ones_row ? s.m - 1 : -1;
     const bool col = s.a_mode == kACol || s.a_mode == kAColU8;
-    const int a_rows = col ? s.k : s.m;                              // rows of A in memory
-    const int a_cols = col ? (s.ones_row ? s.m - 1 : s.m) : s.k;     // read per row
+    const int a_rows = col ? s.k : s.m;                           // rows of A in memory
+    const int a_cols = col ? (s.ones_row ? s.m - 1 : s.m) : s.k;  // read per row
     p.lda = (a_cols > 0 ? a_cols : 1) + s.pad;
     const size_t off = s.misalign ? 1 : 0;
     if (s.a_mode == kARow || s.a_mode == kACol) {

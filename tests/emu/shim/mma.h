@@ -69,7 +69,8 @@ inline void load_matrix_sync(F& f, const float* p, unsigned ldm) {
   const unsigned lane = ::emu::lane_id();
   for (int e = 0; e < F::num_elements; ++e) {
     const int q = 32 * e + static_cast<int>(lane), r = q / F::kCols, c = q % F::kCols;
-    f.x[e] = F::kColMajor ? p[r + static_cast<size_t>(c) * ldm] : p[static_cast<size_t>(r) * ldm + c];
+    f.x[e] =
+        F::kColMajor ? p[r + static_cast<size_t>(c) * ldm] : p[static_cast<size_t>(r) * ldm + c];
   }
   float all[32 * F::num_elements];
   ::emu::warp_all_gather(f.x, sizeof f.x, all, "wmma::load_matrix_sync");  // collective
