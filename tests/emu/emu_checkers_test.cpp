@@ -77,6 +77,12 @@ TEST_F(Checkers, DifferentBarriers) {
                                          "while thread (1,0,0) waits at"});
 }
 
+TEST_F(Checkers, WarpCollectiveWithLanesGone) {
+  expect_fires(Check::kWarpCollective,
+               {"kernel warp_collective_kernel", "warp divergence: wmma::load_matrix_sync",
+                "reached by 16 lanes of warp 0", "thread (16,0,0) has exited"});
+}
+
 TEST_F(Checkers, MisalignedVectorAccess) {
   expect_fires(Check::kAlignment,
                {"kernel alignment_kernel", "thread (0,0,0)", "misaligned float4 load",

@@ -1,6 +1,9 @@
 // The emulator tests' kernels (checker_kernels.h). Each broken variant has one defect of the
 // kind its checker exists for; the clean variant is the same kernel without it.
 #include "checker_kernels.h"
+
+#include <mma.h>
+
 #include "cuda_check.cuh"
 #include "launch.cuh"
 
@@ -70,6 +73,20 @@ __global__ void alignment_kernel(const float* in, float* out, bool broken) {
   out[q] = v.x + v.y + v.z + v.w;
 }
 
+// One warp loads a 16x8 TF32 fragment from shared memory (a warp-collective operation);
+// in the broken variant half of the warp has returned before it.
+__global__ void warp_collective_kernel(const float* in, float* out, bool broken) {
+  namespace wmma = nvcuda::wmma;
+  __shared__ __align__(32) float m[16 * 8];
+  const int t = static_cast<int>(threadIdx.x);
+  for (int e = t; e < 16 * 8; e += 32) m[e] = in[e];
+  __syncthreads();
+  if (broken && t >= 16) return;
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> f;
+  wmma::load_matrix_sync(f, m, 8);
+  out[t] = f.x[0];
+}
+
 __global__ void last_block_kernel(int* out) {
   if (threadIdx.x == 0) *out = static_cast<int>(blockIdx.x);
 }
@@ -93,6 +110,9 @@ void launch_check(Check check, bool broken, const float* in, float* out, int n) 
       break;
     case Check::kSameBarrierSite:
       QRS_LAUNCH(barrier_site_kernel, blocks, kThreads, 0, nullptr, in, out, broken);
+      break;
+    case Check::kWarpCollective:
+      QRS_LAUNCH(warp_collective_kernel, 1, 32, 0, nullptr, in, out, broken);
       break;
     case Check::kAlignment:
       QRS_LAUNCH(alignment_kernel, blocks / 4, kThreads, 0, nullptr, in, out, broken);

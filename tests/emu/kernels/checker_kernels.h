@@ -5,7 +5,15 @@
 
 namespace emu_test {
 
-enum class Check { kBounds, kRace, kUninit, kDivergence, kSameBarrierSite, kAlignment };
+enum class Check {
+  kBounds,
+  kRace,
+  kUninit,
+  kDivergence,
+  kSameBarrierSite,
+  kWarpCollective,
+  kAlignment
+};
 
 // Runs the variant of `check` (broken or clean) over n floats (`in`, `out`: device memory of
 // n + 4 floats, n a multiple of 256); throws emu::KernelFault when a checker fires.
