@@ -1,9 +1,8 @@
 // The emulator tests' kernels (checker_kernels.h). Each broken variant has one defect of the
 // kind its checker exists for; the clean variant is the same kernel without it.
-#include "checker_kernels.h"
-
 #include <mma.h>
 
+#include "checker_kernels.h"
 #include "cuda_check.cuh"
 #include "launch.cuh"
 
