@@ -2,6 +2,7 @@
 // gemm_epilogue as the fused kernels, one CTA per chunk of one problem's elements.
 #include "cuda_check.cuh"
 #include "gemm_stages.cuh"
+#include "launch.cuh"
 
 namespace qrsweep {
 namespace {
@@ -59,14 +60,14 @@ void check_stage_args(const GemmStage* stages, const int* chunk_offsets, int cou
 void launch_materialize_a(const GemmStage* stages, const int* chunk_offsets, int count,
                           int total_chunks, cudaStream_t stream) {
   check_stage_args(stages, chunk_offsets, count, total_chunks);
-  materialize_a_kernel<<<total_chunks, kThreads, 0, stream>>>(stages, chunk_offsets, count);
+  QRS_LAUNCH(materialize_a_kernel, total_chunks, kThreads, 0, stream, stages, chunk_offsets, count);
   CUDA_CHECK(cudaGetLastError());
 }
 
 void launch_gemm_epilogue(const GemmStage* stages, const int* chunk_offsets, int count,
                           int total_chunks, cudaStream_t stream) {
   check_stage_args(stages, chunk_offsets, count, total_chunks);
-  gemm_epilogue_kernel<<<total_chunks, kThreads, 0, stream>>>(stages, chunk_offsets, count);
+  QRS_LAUNCH(gemm_epilogue_kernel, total_chunks, kThreads, 0, stream, stages, chunk_offsets, count);
   CUDA_CHECK(cudaGetLastError());
 }
 

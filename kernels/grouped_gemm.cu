@@ -7,6 +7,7 @@
 
 #include "cuda_check.cuh"
 #include "grouped_gemm.cuh"
+#include "launch.cuh"
 
 namespace qrsweep {
 namespace {
@@ -310,16 +311,18 @@ void launch_grouped_gemm(const GemmProblem* problems, const int* tile_offsets, i
   LAUNCH_REQUIRE(total_tiles >= count);  // every problem has at least one tile
   const dim3 grid(static_cast<unsigned>(total_tiles)), block(kThreads);
   if (math == GemmMath::kTf32) {
-    gemm_tf32_kernel<<<grid, block, 0, stream>>>(problems, tile_offsets, count);
+    QRS_LAUNCH(gemm_tf32_kernel, grid, block, 0, stream, problems, tile_offsets, count);
   } else {
-    gemm_fp32_kernel<<<grid, block, 0, stream>>>(problems, tile_offsets, count);
+    QRS_LAUNCH(gemm_fp32_kernel, grid, block, 0, stream, problems, tile_offsets, count);
   }
   CUDA_CHECK(cudaGetLastError());
 }
 
+#if !defined(QRSWEEP_EMULATED)  // a question for the CUDA driver
 cudaError_t grouped_gemm_probe() {
   cudaFuncAttributes attr;
   return cudaFuncGetAttributes(&attr, gemm_fp32_kernel);
 }
+#endif
 
 }  // namespace qrsweep

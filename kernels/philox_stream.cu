@@ -1,5 +1,6 @@
 // Device Philox: PhiloxStream of philox.h evaluated one counter block per thread.
 #include "cuda_check.cuh"
+#include "launch.cuh"
 #include "philox_stream.cuh"
 #include "qrsweep/philox.h"
 
@@ -30,8 +31,8 @@ void launch_philox_blocks(uint64_t seed, uint32_t trial, uint32_t purpose, uint6
   LAUNCH_REQUIRE(blocks >= 1);
   const int64_t grid = (blocks + kThreads - 1) / kThreads;
   LAUNCH_REQUIRE(grid <= 0x7fffffff);
-  philox_blocks_kernel<<<static_cast<unsigned>(grid), kThreads, 0, stream>>>(
-      PhiloxStream{seed, trial, purpose}, first_block, blocks, out);
+  QRS_LAUNCH(philox_blocks_kernel, static_cast<unsigned>(grid), kThreads, 0, stream,
+             PhiloxStream{seed, trial, purpose}, first_block, blocks, out);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -1,6 +1,7 @@
 // Fused RMSprop-momentum (docs/semantics.md#rmsprop, both branches) through rmsprop_step of math.h:
 // every parameter of every problem in one launch, each CTA a chunk of one problem's vector.
 #include "cuda_check.cuh"
+#include "launch.cuh"
 #include "rmsprop.cuh"
 
 namespace qrsweep {
@@ -31,7 +32,7 @@ void launch_rmsprop(const RmspropProblem* problems, const int* chunk_offsets, in
   LAUNCH_REQUIRE(chunk_offsets != nullptr);
   LAUNCH_REQUIRE(count >= 1);
   LAUNCH_REQUIRE(total_chunks >= 1);
-  rmsprop_kernel<<<total_chunks, kThreads, 0, stream>>>(problems, chunk_offsets, count);
+  QRS_LAUNCH(rmsprop_kernel, total_chunks, kThreads, 0, stream, problems, chunk_offsets, count);
   CUDA_CHECK(cudaGetLastError());
 }
 

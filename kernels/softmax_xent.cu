@@ -2,6 +2,7 @@
 // xent_row/xent_grad of math.h: one CTA per problem, rows strided over its threads, sums in a
 // fixed-order tree.
 #include "cuda_check.cuh"
+#include "launch.cuh"
 #include "softmax_xent.cuh"
 
 namespace qrsweep {
@@ -55,7 +56,7 @@ static __global__ void __launch_bounds__(kThreads)
 void launch_softmax_xent(const XentProblem* problems, int count, cudaStream_t stream) {
   LAUNCH_REQUIRE(problems != nullptr);
   LAUNCH_REQUIRE(count >= 1);
-  softmax_xent_kernel<<<count, kThreads, 0, stream>>>(problems);
+  QRS_LAUNCH(softmax_xent_kernel, count, kThreads, 0, stream, problems);
   CUDA_CHECK(cudaGetLastError());
 }
 

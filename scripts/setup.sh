@@ -4,7 +4,8 @@
 #   scripts/setup.sh          what building and running qrsweep needs
 #   scripts/setup.sh --test   also what the tests need (PyTorch and scipy as oracles,
 #                             Chromium and rsvg-convert for the report tests, clang's
-#                             libFuzzer for the fuzzers)
+#                             libFuzzer for the fuzzers, clang and Boost.Context for the
+#                             kernel emulator)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
       zlib1g-dev libsqlite3-dev libopenblas-dev libxxhash-dev
@@ -13,6 +14,7 @@ pkgs=(cmake ninja-build g++ pkg-config
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(python3-numpy python3-scipy python3-torch chromium librsvg2-bin fonts-dejavu-core)
   pkgs+=(clang libclang-rt-dev)  # the fuzzers: clang's libFuzzer (tests/fuzz)
+  pkgs+=(libboost-context-dev)   # the kernel emulator's fibers (tests/emu; clang as above)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

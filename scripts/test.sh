@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test with CTest
-# (GPU tests skip, visibly, where no GPU is present); then the CPU code's tests again
+# (GPU tests skip, visibly, where no GPU is present; the kernels run on the CPU under the
+# emulator instead, label emu); then the CPU code's and the emulator's tests again
 # under ASan + UBSan, and the threaded parts (the sweep's worker pool, the store queue,
 # the packed scheduler's host threads) under ThreadSanitizer.
 set -euo pipefail
@@ -10,7 +11,8 @@ BUILD_DIR=build scripts/build.sh
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
 if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
   BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo scripts/build.sh -DQRSWEEP_SANITIZE=ON
-  (cd build-asan && ctest --output-on-failure -j "$(nproc)" -L cpu -LE slow --timeout 1500)
+  # cpu and emu: the kernel emulator's tests (tests/emu) run under ASan too.
+  (cd build-asan && ctest --output-on-failure -j "$(nproc)" -L 'cpu|emu' -LE slow --timeout 1500)
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRSWEEP_TSAN=ON >/dev/null
   cmake --build build-tsan -j "$(nproc)" --target test_sweep test_store_queue \
     test_host_parallel test_packed_sweep test_packed_invariance test_packed_faults \

@@ -7,19 +7,24 @@
 
 #include "packed_fault_cases.h"
 
+// The executor the tests run on; tests/emu runs this file again on the emulated kernels.
+#ifndef QRSWEEP_TEST_EXECUTOR
+#define QRSWEEP_TEST_EXECUTOR make_reference_executor
+#endif
+
 namespace qrsweep::test {
 namespace {
 
 TEST(PackedFaults, ARoundsFaultFailsItsTrialsAndTheRestTrain) {
   for (int resident : {1, 3}) {
     SCOPED_TRACE("max-resident " + std::to_string(resident));
-    const FaultRun r = run_with_fault(make_reference_executor(), Fault::kThrow, resident);
+    const FaultRun r = run_with_fault(QRSWEEP_TEST_EXECUTOR(), Fault::kThrow, resident);
     expect_fault_contained(r, false);
   }
 }
 
 TEST(PackedFaults, ALostDeviceStopsTheRunAndKeepsWhatFinished) {
-  const FaultRun r = run_with_fault(make_reference_executor(), Fault::kBrokenDevice, 3);
+  const FaultRun r = run_with_fault(QRSWEEP_TEST_EXECUTOR(), Fault::kBrokenDevice, 3);
   expect_fault_contained(r, true);
   EXPECT_LT(r.faulty.size(), r.clean.size()) << "trials never admitted stay untouched";
 }

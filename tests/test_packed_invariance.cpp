@@ -12,13 +12,18 @@
 #include "packed/packed_scheduler.h"
 #include "qrsweep/common.h"
 
+// The executor the tests run on; tests/emu runs this file again on the emulated kernels.
+#ifndef QRSWEEP_TEST_EXECUTOR
+#define QRSWEEP_TEST_EXECUTOR make_reference_executor
+#endif
+
 namespace qrsweep::test {
 namespace {
 
 class PackedInvariance : public ::testing::Test {
  protected:
   void SetUp() override {
-    backend_ = make_device_backend(make_reference_executor(), "reference");
+    backend_ = make_device_backend(QRSWEEP_TEST_EXECUTOR(), "reference");
     ASSERT_NE(backend_->packed(), nullptr);
   }
   PackedOutcomes run(PackedOptions opt, PackedStats* st = nullptr,

@@ -59,8 +59,9 @@ void check_problem(const GemmProblem& p) {
     case kACol:
     case kAColU8:
       require(!ones || p.a_ones_row < p.m, "a_ones_row >= m");
-      // The rows that are read from memory: all m, or all but the ones row.
-      require(p.lda >= (ones ? p.m - 1 : p.m), "column modes need lda >= the rows read");
+      // Row i of A is memory row i: the ones row saves memory only when it is the last.
+      require(p.lda >= (p.a_ones_row == p.m - 1 ? p.m - 1 : p.m),
+              "column modes need lda >= the rows read (m, or m - 1 when the ones row is last)");
       break;
     default:
       bad("unknown a_mode " + std::to_string(p.a_mode));

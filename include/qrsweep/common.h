@@ -6,6 +6,8 @@
 
 #if defined(__CUDACC__)
 #define QRS_HD __host__ __device__ __forceinline__
+#elif defined(QRSWEEP_EMULATED)  // kernels on the emulator: inlined into the checked code
+#define QRS_HD inline __attribute__((always_inline))
 #else
 #define QRS_HD inline
 #endif

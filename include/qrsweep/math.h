@@ -21,6 +21,25 @@ QRS_HD double qrs_tanh(double x) { return tanh(x); }
 QRS_HD float qrs_log(float x) { return logf(x); }
 QRS_HD double qrs_log(double x) { return log(x); }
 
+// A product rounded on its own. nvcc contracts `a * b + c` into one fused multiply-add (one
+// rounding) unless told otherwise; the host does not, so every product that feeds an add or a
+// subtraction in the maths both sides share goes through this, and GPU and CPU agree bit for
+// bit (the emulator tests the kernels against the CPU on the host; docs/cuda.md).
+QRS_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+QRS_HD double mul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+
 template <typename T>
 QRS_HD T activate(Activation a, T x) {
   switch (a) {
@@ -37,7 +56,7 @@ template <typename T>
 QRS_HD T activate_grad_from_output(Activation a, T y) {
   switch (a) {
     case Activation::kRelu: return y > T(0) ? T(1) : T(0);
-    case Activation::kTanh: return T(1) - y * y;
+    case Activation::kTanh: return T(1) - mul_rn(y, y);
     case Activation::kSigmoid: return y * (T(1) - y);
     default: return T(1);
   }
@@ -100,10 +119,10 @@ struct RmspropHyper {
 };
 
 QRS_HD void rmsprop_step(const RmspropHyper& h, float g, float* w, float* ms, float* mom) {
-  float m = h.rho * *ms + (1.0f - h.rho) * (g * g);
+  float m = mul_rn(h.rho, *ms) + mul_rn(1.0f - h.rho, g * g);
   *ms = m;
   if (h.momentum > 0.0f) {
-    float v = h.momentum * *mom + h.lr * g / sqrtf(m + h.eps);
+    float v = mul_rn(h.momentum, *mom) + h.lr * g / sqrtf(m + h.eps);
     *mom = v;
     *w -= v;
   } else {

@@ -1,0 +1,77 @@
+// The emulated executor (emulated_executor.h). Launches run at once, in the calling thread,
+// so copies need no ordering and a step's staged descriptors live until the next step begins.
+#include "emulated_executor.h"
+
+#include <cstring>
+#include <vector>
+
+#include "emu_memory.h"
+#include "grouped_gemm.cuh"
+#include "qrsweep/common.h"
+#include "rmsprop.cuh"
+#include "softmax_xent.cuh"
+
+namespace qrsweep {
+namespace {
+
+class EmulatedExecutor final : public Executor {
+ public:
+  ~EmulatedExecutor() override { free_staged(); }
+  std::string describe() const override { return "kernel emulator (tests/emu)"; }
+
+  void* allocate(size_t bytes) override {
+    void* p = emu::device_malloc(bytes);
+    if (!p) throw Error("kernel emulator: out of emulated device memory");
+    return p;
+  }
+  void release(void* p) noexcept override { emu::device_free(p); }
+  void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
+  void copy_to_device(void* dst, const void* src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void copy_to_host(void* dst, const void* src, size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
+  void synchronize() override {}
+
+  void begin_step() override {
+    if (in_step_) throw Error("begin_step inside a step");
+    in_step_ = true;
+    free_staged();
+  }
+  const void* stage_bytes(const void* src, size_t bytes) override {
+    if (!in_step_) throw Error("staging outside a step");
+    void* dst = allocate(bytes);  // its own allocation: a stray read hits a red zone
+    staged_.push_back(dst);
+    std::memcpy(dst, src, bytes);
+    return dst;
+  }
+  void end_step() override {
+    if (!in_step_) throw Error("end_step outside a step");
+    in_step_ = false;
+  }
+
+  void gemm(const Staged<GemmProblem>& s) override {
+    launch_grouped_gemm(s.problems, s.offsets, s.count, s.total, GemmMath::kFp32, nullptr);
+  }
+  void softmax_xent(const Staged<XentProblem>& s) override {
+    launch_softmax_xent(s.problems, s.count, nullptr);
+  }
+  void rmsprop(const Staged<RmspropProblem>& s) override {
+    launch_rmsprop(s.problems, s.offsets, s.count, s.total, nullptr);
+  }
+
+ private:
+  void free_staged() noexcept {
+    for (void* p : staged_) emu::device_free(p);
+    staged_.clear();
+  }
+  bool in_step_ = false;
+  std::vector<void*> staged_;
+};
+
+}  // namespace
+
+std::shared_ptr<Executor> make_emulated_executor() { return std::make_shared<EmulatedExecutor>(); }
+
+}  // namespace qrsweep
