@@ -221,7 +221,7 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
   write_noisy_csv(dir, 1500, 300, 24, 4);
   write_file(dir.file("space.toml"),
              tiny_space(dir,
-                        "trials = 16\nseed = 3\nmax_epochs = 8\npatience = 3\n"
+                        "trials = 48\nseed = 3\nmax_epochs = 8\npatience = 3\n"
                         "[layer_size]\nlow = 16\nhigh = 64\n[batch_size]\nlow = 8\nhigh = 32\n",
                         300, 4));
   register_slow_vfs();  // this process reads the stores through it too
@@ -247,23 +247,22 @@ TEST(StoreCommits, KillNineAtRandomMomentsOnASlowDiskThenResumeEqualsAnUninterru
   Child whole(args("ref"), dir.file("ref.log"), QRSWEEP_SLOW_VFS_BINARY);
   ASSERT_EQ(whole.wait(), 0) << read_file(dir.file("ref.log"));
 
-  // Four kill moments spread over the sweep: once a random number of trials (0 to all but
-  // one, drawn four times and sorted) are finished in the store, then 0-200 ms later,
-  // anywhere in the writer's commit cycle; a resumed run that is already past its target is
-  // killed during start-up.
+  // Four kill moments spread over the sweep: each run is killed once 0-4 more trials than
+  // its start found are finished in the store (commits are grouped, so the count moves in
+  // steps), then 0-200 ms later, anywhere in the writer's commit cycle. A target of 0 more
+  // kills a run during start-up.
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("kill moments drawn with seed " + std::to_string(seed));
   std::mt19937 rng(seed);
-  std::vector<long long> targets;
-  for (int i = 0; i < 4; ++i) targets.push_back(std::uniform_int_distribution<int>(0, 15)(rng));
-  std::sort(targets.begin(), targets.end());
-  std::uniform_int_distribution<int> extra_ms(0, 200);
-  auto finished = [&] {
+  std::uniform_int_distribution<int> more_trials(0, 4), extra_ms(0, 200);
+  auto finished = [&]() -> long long {
+    if (!Store::exists(s)) return 0;
     return query_int(s, "SELECT count(*) FROM trials WHERE status IN "
                         "('done', 'diverged', 'failed')");
   };
   int kills = 0;
-  for (const long long target : targets) {
+  for (int round = 0; round < 4; ++round) {
+    const long long target = finished() + more_trials(rng);
     const std::vector<std::string> kept = finished_rows(s);
     const int extra = extra_ms(rng);
     Child child(args("s"), dir.file("s.log"), QRSWEEP_SLOW_VFS_BINARY);
