@@ -327,35 +327,19 @@ class Scheduler {
     }
   }
 
-  // The epoch end of one trial, as train_trial does it. True when the trial is finished.
+  // The epoch end of one trial: its metrics, then epoch_end (qrsweep/trainer.h), the rule
+  // train_trial follows. True when the trial is finished.
   bool end_epoch(ResidentTrial& t, const PassStats& tr, const PassStats& v) {
     TrialResult& r = t.result;
     r.steps += tr.steps;
-    EpochMetrics m;
-    m.epoch = t.epoch;
-    m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");
-    m.accuracy = tr.samples ? double(tr.correct) / tr.samples : std::nan("");
-    if (val_view_.n > 0) {
-      m.val_loss = v.loss_sum / v.samples;
-      m.val_accuracy = double(v.correct) / v.samples;
-    } else {
-      m.val_loss = m.val_accuracy = std::nan("");
-    }
+    const EpochRule rule = epoch_rule(t.config(), opt_.fixed_epochs, true, val_view_.n, -1);
+    EpochMetrics m = epoch_metrics(t.epoch, tr, rule.validating ? &v : nullptr);
     m.seconds = now_s() - t.epoch_started;
     r.history.push_back(m);
     r.seconds += m.seconds;
     if (opt_.on_epoch) opt_.on_epoch(t.config(), m);  // may throw: fails this trial
-    if (!std::isfinite(m.loss) || !std::isfinite(m.val_loss)) {
-      r.reason = StopReason::kDiverged;
-      return true;
-    }
-    if (opt_.fixed_epochs <= 0 && t.stopper.update(m.val_loss)) {
-      r.reason = StopReason::kEarlyStopping;
-      return true;
-    }
-    const int epochs = opt_.fixed_epochs > 0 ? opt_.fixed_epochs : t.config().max_epochs;
-    if (t.epoch >= epochs) {
-      r.reason = StopReason::kMaxEpochs;
+    if (const auto stop = epoch_end(rule, m, r.steps, t.stopper)) {
+      r.reason = *stop;
       return true;
     }
     return false;  // the caller starts its next epoch
