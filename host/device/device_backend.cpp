@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "device/device_dataset.h"
 #include "device/step_scope.h"
 #include "device/trial_buffers.h"
 #include "packed/packed_scheduler.h"
@@ -71,22 +72,16 @@ class DataCache {
     if (v.n < 0 || v.dim < 1 || v.classes < 1 || v.classes > 256)
       throw Error("dataset view with n = " + std::to_string(v.n) +
                   ", dim = " + std::to_string(v.dim) + ", classes = " + std::to_string(v.classes));
-    for (int i = 0; i < v.n; ++i) {
-      if (v.y[i] >= v.classes)
-        throw DataError("label " + std::to_string(v.y[i]) + " of row " + std::to_string(i) +
-                        " is not below the class count " + std::to_string(v.classes));
-    }
+    check_labels(v, v.classes);
     auto d = std::make_shared<DeviceData>();
     d->ex = ex_;
     d->n = v.n;
     d->dim = v.dim;
     d->classes = v.classes;
     d->fingerprint = fp;
-    const size_t nx = static_cast<size_t>(v.n) * v.dim;
-    d->x = DeviceArray<uint8_t>(ex_.get(), std::max<size_t>(nx, 1));
-    d->y = DeviceArray<uint8_t>(ex_.get(), std::max(v.n, 1));
-    if (nx) ex_->copy_to_device(d->x.get(), v.x, nx);
-    if (v.n) ex_->copy_to_device(d->y.get(), v.y, v.n);
+    DeviceDataset up = upload_dataset(ex_.get(), v);
+    d->x = std::move(up.x);
+    d->y = std::move(up.y);
     return d;
   }
 
