@@ -19,8 +19,6 @@
 namespace qrsweep {
 namespace {
 
-constexpr int kEvalChunk = 1024;
-
 // ---- Datasets on the device -------------------------------------------------------------
 
 // Waits for queued work before device memory is released (cudaFree alone need not wait for
@@ -170,11 +168,11 @@ class DeviceSession final : public TrialSession {
     if (data.dim != net_.widths().front() || data.classes > net_.widths().back())
       throw Error("evaluate: the data's shape does not fit the trial's network");
     std::shared_ptr<const DeviceData> dev = cache_->get(data);
-    const int chunks = (data.n + kEvalChunk - 1) / kEvalChunk;
-    net_.reserve_rows(std::min(kEvalChunk, data.n));
+    const int chunks = (data.n + kEvalChunkRows - 1) / kEvalChunkRows;
+    net_.reserve_rows(std::min(kEvalChunkRows, data.n));
     reserve_slots(static_cast<size_t>(chunks));
     for (int c = 0; c < chunks; ++c) {
-      const int start = c * kEvalChunk, rows = std::min(kEvalChunk, data.n - start);
+      const int start = c * kEvalChunkRows, rows = std::min(kEvalChunkRows, data.n - start);
       const Source src{dev->x.get() + static_cast<size_t>(start) * dev->dim, dev->y.get() + start,
                        nullptr, dev->dim};
       StepScope scope(*ex_);
@@ -261,7 +259,7 @@ class DeviceBackend final : public Backend {
         cache_(std::make_shared<DataCache>(ex_)),
         device_(std::move(device)),
         packed_(ex_.get()) {}
-  std::string name() const override { return "cuda"; }
+  std::string name() const override { return ex_->name(); }
   std::string device() const override { return device_; }
   std::unique_ptr<TrialSession> open(const TrialConfig& cfg, const DatasetView& train) override {
     return std::make_unique<DeviceSession>(ex_, cache_, cfg, train);

@@ -102,7 +102,7 @@ class Scheduler {
   // Computes, on the host's cores, the initial weights and first permutations of the next
   // queued trials that will fit (at most 2 per thread at a time, bounding the memory held),
   // unless the next one's are ready. A trial whose config is invalid is left out: admission
-  // reports its error as before.
+  // computes it again and reports the error.
   void prepare_admissions() {
     if (next_ >= order_.size() || ahead_.count(order_[next_])) return;
     std::vector<size_t> group;

@@ -86,8 +86,8 @@ struct TrialResult {
   double seconds = 0;
 };
 
-// Trains `cfg` on `train`, validating on `val` after every epoch. `init` (optional)
-// replaces the glorot initialisation. On return the session holds the last weights.
+// Trains `cfg` on `train`, validating on `val` after every epoch, from the weights the
+// session holds. On return the session holds the last weights.
 TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const DatasetView& train,
                         const DatasetView& val, const TrainOptions& opt);
 
