@@ -87,6 +87,34 @@ TEST_F(PackedInvariance, EqualsTheSingleTrialDeviceSession) {
   }
 }
 
+// No validation rows: the packed run follows train_trial's epoch rule (epoch_end) and trains
+// every epoch without validating, where it used to stop each trial as diverged after epoch 1.
+TEST_F(PackedInvariance, AnEmptyValidationSetIsNotDivergence) {
+  PackedOptions fixed;
+  fixed.fixed_epochs = 2;
+  PackedOutcomes a;
+  collect_outcomes(fixed, a);
+  backend_->packed()->run(mix_, data_.fit(), DatasetView{}, fixed);
+  TrainOptions t;
+  t.fixed_epochs = 2;
+  t.validate = false;
+  for (const TrialConfig& c : mix_) {
+    const std::string what = "trial " + std::to_string(c.index);
+    ASSERT_EQ(a.at(c.index).error, "") << what;
+    const TrialResult& p = a.at(c.index).result;
+    auto session = backend_->open(c, data_.fit());
+    const TrialResult r = train_trial(*session, c, data_.fit(), DatasetView{}, t);
+    EXPECT_EQ(p.reason, StopReason::kMaxEpochs) << what;
+    EXPECT_EQ(p.reason, r.reason) << what;
+    ASSERT_EQ(p.history.size(), 2u) << what;
+    ASSERT_EQ(r.history.size(), 2u) << what;
+    for (size_t e = 0; e < 2; ++e) {
+      EXPECT_EQ(p.history[e].loss, r.history[e].loss) << what;
+      EXPECT_TRUE(std::isnan(p.history[e].val_loss)) << what;
+    }
+  }
+}
+
 TEST_F(PackedInvariance, CloseToTheCpuBackend) {
   PackedOptions fixed;
   fixed.fixed_epochs = 2;

@@ -51,6 +51,84 @@ TEST(EarlyStopping, PatienceOneStopsAtFirstNonImprovement) {
   EXPECT_EQ(stops({0.5, 0.4, 0.4}, 1), (std::vector<bool>{false, false, true}));
 }
 
+// The epoch-end rule train_trial and the packed scheduler share (epoch_end).
+EpochMetrics epoch(int e, double loss, double val_loss) {
+  EpochMetrics m;
+  m.epoch = e;
+  m.loss = loss;
+  m.val_loss = val_loss;
+  return m;
+}
+
+EpochRule rule_for(int max_epochs, int patience, int fixed_epochs, bool validate, int val_rows,
+                   int64_t max_steps, TrialConfig* cfg) {
+  cfg->max_epochs = max_epochs;
+  cfg->patience = patience;
+  return epoch_rule(*cfg, fixed_epochs, validate, val_rows, max_steps);
+}
+
+TEST(EpochEnd, ImprovementGoesOnAndExhaustedPatienceStops) {
+  TrialConfig cfg;
+  const EpochRule rule = rule_for(10, 2, -1, true, 50, -1, &cfg);
+  EarlyStopping st(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, 1.0, 0.5), 10, st), std::nullopt);
+  EXPECT_EQ(epoch_end(rule, epoch(2, 1.0, 0.4), 20, st), std::nullopt);  // improves
+  EXPECT_EQ(epoch_end(rule, epoch(3, 1.0, 0.4), 30, st), std::nullopt);  // wait 1
+  EXPECT_EQ(epoch_end(rule, epoch(4, 1.0, 0.45), 40, st), StopReason::kEarlyStopping);
+}
+
+TEST(EpochEnd, NonFiniteLossDivergesBeforeAnythingElse) {
+  TrialConfig cfg;
+  const EpochRule rule = rule_for(1, 1, -1, true, 50, 5, &cfg);
+  EarlyStopping st(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, kNaN, 0.5), 5, st), StopReason::kDiverged);
+  EarlyStopping st2(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, 0.5, std::numeric_limits<double>::infinity()), 5, st2),
+            StopReason::kDiverged);
+  // Without validation only the training loss can diverge.
+  const EpochRule off = rule_for(3, 1, 3, false, 50, -1, &cfg);
+  EXPECT_EQ(epoch_end(off, epoch(1, 0.5, kNaN), 5, st2), std::nullopt);
+  EXPECT_EQ(epoch_end(off, epoch(2, std::numeric_limits<double>::infinity(), kNaN), 5, st2),
+            StopReason::kDiverged);
+}
+
+// An empty validation set validates nothing: its NaN val_loss is neither divergence nor a
+// reason to stop early, whether or not validation was asked for; the run goes to its epochs.
+TEST(EpochEnd, EmptyValidationIsNotDivergence) {
+  TrialConfig cfg;
+  const EpochRule rule = rule_for(3, 1, -1, true, 0, -1, &cfg);
+  EXPECT_FALSE(rule.validating);
+  EXPECT_FALSE(rule.early_stopping);
+  EarlyStopping st(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, 0.5, kNaN), 10, st), std::nullopt);
+  EXPECT_EQ(epoch_end(rule, epoch(2, 0.5, kNaN), 20, st), std::nullopt);
+  EXPECT_EQ(epoch_end(rule, epoch(3, 0.5, kNaN), 30, st), StopReason::kMaxEpochs);
+}
+
+TEST(EpochEnd, StepLimitComesBeforeEarlyStoppingAndMaxEpochs) {
+  TrialConfig cfg;
+  const EpochRule rule = rule_for(2, 1, -1, true, 50, 25, &cfg);
+  EarlyStopping st(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, 1.0, 0.5), 20, st), std::nullopt);
+  // Epoch 2 exhausts the patience and is the last epoch, but the step limit is reached first.
+  EXPECT_EQ(epoch_end(rule, epoch(2, 1.0, 0.6), 25, st), StopReason::kStepLimit);
+}
+
+TEST(EpochEnd, MaxEpochsAndFixedEpochs) {
+  TrialConfig cfg;
+  const EpochRule rule = rule_for(2, 5, -1, true, 50, -1, &cfg);
+  EarlyStopping st(cfg.patience);
+  EXPECT_EQ(epoch_end(rule, epoch(1, 1.0, 0.5), 1, st), std::nullopt);
+  EXPECT_EQ(epoch_end(rule, epoch(2, 1.0, 0.4), 2, st), StopReason::kMaxEpochs);
+  // fixed_epochs overrides max_epochs and turns early stopping off.
+  const EpochRule fixed = rule_for(2, 1, 4, true, 50, -1, &cfg);
+  EXPECT_EQ(fixed.epochs, 4);
+  EXPECT_FALSE(fixed.early_stopping);
+  EarlyStopping st2(cfg.patience);
+  for (int e = 1; e < 4; ++e) EXPECT_EQ(epoch_end(fixed, epoch(e, 1.0, 0.9), e, st2), std::nullopt);
+  EXPECT_EQ(epoch_end(fixed, epoch(4, 1.0, 0.9), 4, st2), StopReason::kMaxEpochs);
+}
+
 TEST(Permutation, IsAPermutationAndChangesPerEpochAndTrial) {
   auto p0 = epoch_permutation(3, 1, 0, 1000);
   auto p1 = epoch_permutation(3, 1, 1, 1000);
@@ -122,6 +200,20 @@ TEST_F(TrainerOnSynthetic, LearnsAndIsBitIdenticalForTheSameSeed) {
   EXPECT_LT(a.history.back().val_loss, a.history.front().val_loss);
   EXPECT_GT(a.history.back().val_accuracy, 0.6);
   EXPECT_EQ(a.steps, 4 * ((500 + 36) / 37));
+}
+
+// No validation rows: nothing is validated, so the NaN val_loss neither diverges nor stops
+// the trial early; it trains its max_epochs (it used to stop as diverged after epoch 1).
+TEST_F(TrainerOnSynthetic, AnEmptyValidationSetIsNotDivergence) {
+  DatasetView fit = data_.view().rows(100, 500);
+  auto s = backend_->open(cfg_, fit);
+  TrialResult r = train_trial(*s, cfg_, fit, DatasetView{}, TrainOptions{});
+  EXPECT_EQ(r.reason, StopReason::kMaxEpochs);
+  ASSERT_EQ(r.history.size(), 4u);
+  for (const EpochMetrics& m : r.history) {
+    EXPECT_TRUE(std::isfinite(m.loss));
+    EXPECT_TRUE(std::isnan(m.val_loss));
+  }
 }
 
 TEST_F(TrainerOnSynthetic, DifferentSeedOrTrialGivesADifferentHistory) {

@@ -20,6 +20,40 @@ bool EarlyStopping::update(double val_loss) {
   return wait_ >= patience_;
 }
 
+EpochMetrics epoch_metrics(int epoch, const PassStats& train, const PassStats* val) {
+  EpochMetrics m;
+  m.epoch = epoch;
+  m.loss = train.samples ? train.loss_sum / train.samples : std::nan("");
+  m.accuracy = train.samples ? double(train.correct) / train.samples : std::nan("");
+  if (val) {
+    m.val_loss = val->loss_sum / val->samples;
+    m.val_accuracy = double(val->correct) / val->samples;
+  } else {
+    m.val_loss = m.val_accuracy = std::nan("");
+  }
+  return m;
+}
+
+EpochRule epoch_rule(const TrialConfig& cfg, int fixed_epochs, bool validate, int val_rows,
+                     int64_t max_steps) {
+  EpochRule rule;
+  rule.epochs = fixed_epochs > 0 ? fixed_epochs : cfg.max_epochs;
+  rule.validating = validate && val_rows > 0;
+  rule.early_stopping = fixed_epochs <= 0 && rule.validating;
+  rule.max_steps = max_steps;
+  return rule;
+}
+
+std::optional<StopReason> epoch_end(const EpochRule& rule, const EpochMetrics& m, int64_t steps,
+                                    EarlyStopping& stopper) {
+  if (!std::isfinite(m.loss) || (rule.validating && !std::isfinite(m.val_loss)))
+    return StopReason::kDiverged;
+  if (rule.max_steps >= 0 && steps >= rule.max_steps) return StopReason::kStepLimit;
+  if (rule.early_stopping && stopper.update(m.val_loss)) return StopReason::kEarlyStopping;
+  if (m.epoch >= rule.epochs) return StopReason::kMaxEpochs;
+  return std::nullopt;
+}
+
 std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t epoch, int n) {
   std::vector<uint32_t> p(n);
   std::iota(p.begin(), p.end(), 0u);
@@ -66,14 +100,14 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
   TrialResult r;
   const auto t0 = clock::now();
   EarlyStopping stopper(cfg.patience);
-  const int epochs = opt.fixed_epochs > 0 ? opt.fixed_epochs : cfg.max_epochs;
+  const EpochRule rule = epoch_rule(cfg, opt.fixed_epochs, opt.validate, val.n, opt.max_steps);
   std::vector<uint32_t> identity;
   if (!opt.shuffle) {
     identity.resize(train.n);
     std::iota(identity.begin(), identity.end(), 0u);
   }
   r.reason = StopReason::kMaxEpochs;
-  for (int e = 1; e <= epochs; ++e) {
+  for (int e = 1; e <= rule.epochs; ++e) {
     if (opt.should_stop && opt.should_stop()) {
       r.reason = StopReason::kInterrupted;
       break;
@@ -96,30 +130,14 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
       r.reason = StopReason::kInterrupted;
       break;
     }
-    EpochMetrics m;
-    m.epoch = e;
-    m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");
-    m.accuracy = tr.samples ? double(tr.correct) / tr.samples : std::nan("");
-    if (opt.validate && val.n > 0) {
-      PassStats v = session.evaluate(val);
-      m.val_loss = v.loss_sum / v.samples;
-      m.val_accuracy = double(v.correct) / v.samples;
-    } else {
-      m.val_loss = m.val_accuracy = std::nan("");
-    }
+    PassStats v;
+    if (rule.validating) v = session.evaluate(val);
+    EpochMetrics m = epoch_metrics(e, tr, rule.validating ? &v : nullptr);
     m.seconds = std::chrono::duration<double>(clock::now() - te).count();
     r.history.push_back(m);
     if (opt.on_epoch) opt.on_epoch(m);
-    if (!std::isfinite(m.loss) || (opt.validate && !std::isfinite(m.val_loss))) {
-      r.reason = StopReason::kDiverged;
-      break;
-    }
-    if (opt.max_steps >= 0 && r.steps >= opt.max_steps) {
-      r.reason = StopReason::kStepLimit;
-      break;
-    }
-    if (opt.fixed_epochs <= 0 && opt.validate && stopper.update(m.val_loss)) {
-      r.reason = StopReason::kEarlyStopping;
+    if (const auto stop = epoch_end(rule, m, r.steps, stopper)) {
+      r.reason = *stop;
       break;
     }
   }

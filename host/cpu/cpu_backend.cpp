@@ -13,8 +13,6 @@
 namespace qrsweep {
 namespace {
 
-constexpr int kEvalChunk = 1000;
-
 class CpuSession final : public TrialSession {
  public:
   CpuSession(const TrialConfig& cfg, const DatasetView& train, int threads)
@@ -81,10 +79,10 @@ class CpuSession final : public TrialSession {
 
   PassStats evaluate(const DatasetView& data) override {
     PassStats st;
-    resize_batch(kEvalChunk);
-    std::vector<uint32_t> idx(kEvalChunk);
-    for (int start = 0; start < data.n; start += kEvalChunk) {
-      int b = std::min(kEvalChunk, data.n - start);
+    resize_batch(kEvalChunkRows);
+    std::vector<uint32_t> idx(kEvalChunkRows);
+    for (int start = 0; start < data.n; start += kEvalChunkRows) {
+      int b = std::min(kEvalChunkRows, data.n - start);
       for (int r = 0; r < b; ++r) idx[r] = static_cast<uint32_t>(start + r);
       forward(data, idx.data(), b, /*dropout=*/false, 0);
       cpu::softmax_xent(y_[layers_ - 1].data(), labels_.data(), b, widths_.back(), &st.loss_sum,

@@ -84,6 +84,7 @@ class CudaExecutor final : public Executor, private LaunchDevice<CudaGraphExec> 
   }
 
   std::string describe() const override { return name_; }
+  std::string name() const override { return "cuda"; }
 
   void* allocate(size_t bytes) override {
     void* p = nullptr;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "device/device_dataset.h"
 #include "device/step_scope.h"
 #include "device/trial_buffers.h"
 #include "packed/packed_scheduler.h"
@@ -17,8 +18,6 @@
 
 namespace qrsweep {
 namespace {
-
-constexpr int kEvalChunk = 1024;
 
 // ---- Datasets on the device -------------------------------------------------------------
 
@@ -71,22 +70,16 @@ class DataCache {
     if (v.n < 0 || v.dim < 1 || v.classes < 1 || v.classes > 256)
       throw Error("dataset view with n = " + std::to_string(v.n) +
                   ", dim = " + std::to_string(v.dim) + ", classes = " + std::to_string(v.classes));
-    for (int i = 0; i < v.n; ++i) {
-      if (v.y[i] >= v.classes)
-        throw DataError("label " + std::to_string(v.y[i]) + " of row " + std::to_string(i) +
-                        " is not below the class count " + std::to_string(v.classes));
-    }
+    check_labels(v, v.classes);
     auto d = std::make_shared<DeviceData>();
     d->ex = ex_;
     d->n = v.n;
     d->dim = v.dim;
     d->classes = v.classes;
     d->fingerprint = fp;
-    const size_t nx = static_cast<size_t>(v.n) * v.dim;
-    d->x = DeviceArray<uint8_t>(ex_.get(), std::max<size_t>(nx, 1));
-    d->y = DeviceArray<uint8_t>(ex_.get(), std::max(v.n, 1));
-    if (nx) ex_->copy_to_device(d->x.get(), v.x, nx);
-    if (v.n) ex_->copy_to_device(d->y.get(), v.y, v.n);
+    DeviceDataset up = upload_dataset(ex_.get(), v);
+    d->x = std::move(up.x);
+    d->y = std::move(up.y);
     return d;
   }
 
@@ -175,11 +168,11 @@ class DeviceSession final : public TrialSession {
     if (data.dim != net_.widths().front() || data.classes > net_.widths().back())
       throw Error("evaluate: the data's shape does not fit the trial's network");
     std::shared_ptr<const DeviceData> dev = cache_->get(data);
-    const int chunks = (data.n + kEvalChunk - 1) / kEvalChunk;
-    net_.reserve_rows(std::min(kEvalChunk, data.n));
+    const int chunks = (data.n + kEvalChunkRows - 1) / kEvalChunkRows;
+    net_.reserve_rows(std::min(kEvalChunkRows, data.n));
     reserve_slots(static_cast<size_t>(chunks));
     for (int c = 0; c < chunks; ++c) {
-      const int start = c * kEvalChunk, rows = std::min(kEvalChunk, data.n - start);
+      const int start = c * kEvalChunkRows, rows = std::min(kEvalChunkRows, data.n - start);
       const Source src{dev->x.get() + static_cast<size_t>(start) * dev->dim, dev->y.get() + start,
                        nullptr, dev->dim};
       StepScope scope(*ex_);
@@ -266,7 +259,7 @@ class DeviceBackend final : public Backend {
         cache_(std::make_shared<DataCache>(ex_)),
         device_(std::move(device)),
         packed_(ex_.get()) {}
-  std::string name() const override { return "cuda"; }
+  std::string name() const override { return ex_->name(); }
   std::string device() const override { return device_; }
   std::unique_ptr<TrialSession> open(const TrialConfig& cfg, const DatasetView& train) override {
     return std::make_unique<DeviceSession>(ex_, cache_, cfg, train);

@@ -10,9 +10,9 @@
 
 namespace qrsweep {
 
-// A backend over `ex`: name() "cuda", device() `device`. Datasets are uploaded as uint8 once
-// per backend (keyed by the view's pointers and shape) and shared by its sessions; a view's
-// bytes must not change while the backend lives.
+// A backend over `ex`: name() the executor's name() ("cuda" on the GPU), device() `device`.
+// Datasets are uploaded as uint8 once per backend (keyed by the view's pointers and shape) and
+// shared by its sessions; a view's bytes must not change while the backend lives.
 std::unique_ptr<Backend> make_device_backend(std::shared_ptr<Executor> ex, std::string device);
 
 }  // namespace qrsweep

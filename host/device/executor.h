@@ -35,6 +35,9 @@ class Executor {
  public:
   virtual ~Executor() = default;
   virtual std::string describe() const = 0;
+  // The backend name the work is recorded under: "cuda" on the GPU; the host executors
+  // name themselves ("reference", "emulated").
+  virtual std::string name() const = 0;
 
   // Memory. copy_to_device returns once `src` may be reused; copy_to_host waits for every op
   // enqueued before it. zero() is ordered with the ops.

@@ -14,6 +14,7 @@ namespace {
 class ReferenceExecutor final : public Executor {
  public:
   std::string describe() const override { return "host reference executor (no GPU)"; }
+  std::string name() const override { return "reference"; }
 
   void* allocate(size_t bytes) override {
     void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);

@@ -9,9 +9,7 @@ namespace qrsweep {
 // renames it over `path`, then fsyncs the directory so that the rename itself is on
 // disk. On any failure the temporary file is removed, `path` is left as it was (unless
 // only the directory's fsync failed: then it already holds the new content), and Error
-// names `path`, the step that failed and the reason. trial_table.h declares it too, for
-// the plan, export, report and Slurm writers.
-// First check_output_path(path).
+// names `path`, the step that failed and the reason. First check_output_path(path).
 void write_file_atomic(const std::string& path, const std::string& content);
 
 // The rule for every output qrsweep writes: it may not replace a directory, a file this

@@ -46,20 +46,15 @@ MemoryBudget plan_budget(Executor& ex, size_t requested) {
   MemoryBudget b;
   if (requested > 0) {
     b.bytes = requested;
-    b.description = std::to_string(requested >> 20) + " MiB (requested)";
     return b;
   }
   size_t free_bytes = 0, total_bytes = 0;
   if (!ex.memory_info(&free_bytes, &total_bytes)) {
     b.bytes = std::numeric_limits<size_t>::max();
-    b.description = "unlimited (the executor does not report its memory)";
     return b;
   }
   const size_t usable = free_bytes - free_bytes / 10;
   b.bytes = usable > kFixedMargin ? usable - kFixedMargin : 0;
-  b.description = std::to_string(b.bytes >> 20) + " MiB of " + std::to_string(free_bytes >> 20) +
-                  " MiB free (" + std::to_string(total_bytes >> 20) +
-                  " MiB total; 10% + 512 MiB kept back)";
   return b;
 }
 

@@ -2,7 +2,6 @@
 // budget the resident set may fill (the device's free memory less a safety margin).
 #pragma once
 #include <cstddef>
-#include <string>
 
 #include "device/executor.h"
 #include "packed/resident_trial.h"
@@ -16,8 +15,7 @@ namespace qrsweep::packed {
 size_t resident_bytes(const TrialConfig& cfg, const PassShape& shape);
 
 struct MemoryBudget {
-  size_t bytes = 0;         // what resident trials may use together
-  std::string description;  // how it was set, for messages
+  size_t bytes = 0;  // what resident trials may use together
 };
 
 // `requested` > 0: that many bytes. Else the executor's free memory (cudaMemGetInfo) less

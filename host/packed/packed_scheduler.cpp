@@ -13,6 +13,7 @@
 #include <numeric>
 #include <string>
 
+#include "device/device_dataset.h"
 #include "device/step_scope.h"
 #include "packed/host_parallel.h"
 #include "packed/memory_plan.h"
@@ -68,27 +69,15 @@ class Scheduler {
     if (train_view_.dim < 1 || train_view_.classes < 1 || train_view_.classes > 256)
       throw Error("packed run: training data with dim " + std::to_string(train_view_.dim) +
                   " and " + std::to_string(train_view_.classes) + " classes");
-    for (const DatasetView* v : {&train_view_, &val_view_}) {
-      for (int i = 0; i < v->n; ++i)
-        if (v->y[i] >= train_view_.classes)
-          throw DataError("label " + std::to_string(v->y[i]) + " of row " + std::to_string(i) +
-                          " is not below the class count " + std::to_string(train_view_.classes));
-    }
+    for (const DatasetView* v : {&train_view_, &val_view_}) check_labels(*v, train_view_.classes);
     if (val_view_.n > 0 && val_view_.dim != train_view_.dim)
       throw Error("packed run: validation rows have another width than the training rows");
     shape_.dim = train_view_.dim;
     shape_.classes = train_view_.classes;
     shape_.n_train = train_view_.n;
     shape_.n_val = val_view_.n;
-    auto up = [&](const uint8_t* src, size_t n) {
-      DeviceArray<uint8_t> a(&ex_, std::max<size_t>(n, 1));
-      if (n) ex_.copy_to_device(a.get(), src, n);
-      return a;
-    };
-    train_x_ = up(train_view_.x, static_cast<size_t>(train_view_.n) * train_view_.dim);
-    train_y_ = up(train_view_.y, train_view_.n);
-    val_x_ = up(val_view_.x, static_cast<size_t>(val_view_.n) * std::max(val_view_.dim, 0));
-    val_y_ = up(val_view_.y, val_view_.n);
+    train_ = upload_dataset(&ex_, train_view_);
+    val_ = upload_dataset(&ex_, val_view_);
   }
 
   // Admission order: the caller's, or the longest step chains first (so the latency-bound
@@ -113,7 +102,7 @@ class Scheduler {
   // Computes, on the host's cores, the initial weights and first permutations of the next
   // queued trials that will fit (at most 2 per thread at a time, bounding the memory held),
   // unless the next one's are ready. A trial whose config is invalid is left out: admission
-  // reports its error as before.
+  // computes it again and reports the error.
   void prepare_admissions() {
     if (next_ >= order_.size() || ahead_.count(order_[next_])) return;
     std::vector<size_t> group;
@@ -183,8 +172,8 @@ class Scheduler {
       try {
         auto ready = ahead_.find(i);
         const Ahead* a = ready != ahead_.end() ? &ready->second : nullptr;
-        t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_x_.get(),
-                                            train_y_.get(), a ? &a->init : nullptr);
+        t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_.x.get(),
+                                            train_.y.get(), a ? &a->init : nullptr);
         t->order = i;
         t->start_epoch(1, a ? &a->perm : nullptr);
         ahead_.erase(i);
@@ -306,7 +295,7 @@ class Scheduler {
     for (ResidentTrial* t : ends) max_layers = std::max(max_layers, t->layers());
     for (int start = 0, c = 0; start < val_view_.n; start += shape_.eval_chunk, ++c) {
       const int rows = std::min(shape_.eval_chunk, val_view_.n - start);
-      const Source src{val_x_.get() + static_cast<size_t>(start) * shape_.dim, val_y_.get() + start,
+      const Source src{val_.x.get() + static_cast<size_t>(start) * shape_.dim, val_.y.get() + start,
                        nullptr, shape_.dim};
       StepScope scope(ex_);
       std::vector<Staged<GemmProblem>> fwd;
@@ -327,35 +316,19 @@ class Scheduler {
     }
   }
 
-  // The epoch end of one trial, as train_trial does it. True when the trial is finished.
+  // The epoch end of one trial: its metrics, then epoch_end (qrsweep/trainer.h), the rule
+  // train_trial follows. True when the trial is finished.
   bool end_epoch(ResidentTrial& t, const PassStats& tr, const PassStats& v) {
     TrialResult& r = t.result;
     r.steps += tr.steps;
-    EpochMetrics m;
-    m.epoch = t.epoch;
-    m.loss = tr.samples ? tr.loss_sum / tr.samples : std::nan("");
-    m.accuracy = tr.samples ? double(tr.correct) / tr.samples : std::nan("");
-    if (val_view_.n > 0) {
-      m.val_loss = v.loss_sum / v.samples;
-      m.val_accuracy = double(v.correct) / v.samples;
-    } else {
-      m.val_loss = m.val_accuracy = std::nan("");
-    }
+    const EpochRule rule = epoch_rule(t.config(), opt_.fixed_epochs, true, val_view_.n, -1);
+    EpochMetrics m = epoch_metrics(t.epoch, tr, rule.validating ? &v : nullptr);
     m.seconds = now_s() - t.epoch_started;
     r.history.push_back(m);
     r.seconds += m.seconds;
     if (opt_.on_epoch) opt_.on_epoch(t.config(), m);  // may throw: fails this trial
-    if (!std::isfinite(m.loss) || !std::isfinite(m.val_loss)) {
-      r.reason = StopReason::kDiverged;
-      return true;
-    }
-    if (opt_.fixed_epochs <= 0 && t.stopper.update(m.val_loss)) {
-      r.reason = StopReason::kEarlyStopping;
-      return true;
-    }
-    const int epochs = opt_.fixed_epochs > 0 ? opt_.fixed_epochs : t.config().max_epochs;
-    if (t.epoch >= epochs) {
-      r.reason = StopReason::kMaxEpochs;
+    if (const auto stop = epoch_end(rule, m, r.steps, t.stopper)) {
+      r.reason = *stop;
       return true;
     }
     return false;  // the caller starts its next epoch
@@ -443,7 +416,7 @@ class Scheduler {
   DatasetView train_view_, val_view_;
   const PackedOptions& opt_;
   PassShape shape_;
-  DeviceArray<uint8_t> train_x_, train_y_, val_x_, val_y_;
+  DeviceDataset train_, val_;
   size_t planned_ = 0;  // the memory plan's budget; budget_ drops below it after a refusal
   size_t budget_ = 0, used_ = 0;
   std::vector<size_t> order_;

@@ -16,7 +16,7 @@ namespace qrsweep::packed {
 struct PassShape {
   int dim = 0, classes = 0;
   int n_train = 0, n_val = 0;
-  int eval_chunk = 1024;
+  int eval_chunk = kEvalChunkRows;
 };
 
 // Rows of activations a resident trial keeps: a training batch or an evaluation chunk.

@@ -6,8 +6,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "io/atomic_file.h"
 #include "qrsweep/common.h"
-#include "qrsweep/trial_table.h"
 #include "report/figures.h"
 #include "report/page.h"
 #include "report/png_export.h"

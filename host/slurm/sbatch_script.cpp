@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "io/atomic_file.h"
 #include "qrsweep/backend.h"
 #include "qrsweep/common.h"
 #include "qrsweep/slurm.h"
-#include "qrsweep/trial_table.h"
 
 namespace qrsweep {
 

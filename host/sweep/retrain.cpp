@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cmath>
 
+#include "io/atomic_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/sweep.h"
 #include "qrsweep/trainer.h"
-#include "qrsweep/trial_table.h"
 #include "qrsweep/weights.h"
 
 namespace qrsweep {

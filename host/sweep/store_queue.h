@@ -7,8 +7,8 @@
 // drain asks for it), so a crash loses at most the last `interval` of writes; those never
 // include a finished trial's row that anyone was told about, because a write's `durable`
 // callback (the progress line that says the trial finished) runs only after its commit.
-// Order is kept, so the store's rules hold as before: a trial's epochs are committed with or
-// before the row that marks it finished, and a requeue after the epochs it removes.
+// Order is kept, so the store's rules hold whatever the batching: a trial's epochs are committed
+// with or before the row that marks it finished, and a requeue after the epochs it removes.
 // docs/sweep.md, "Durability", says what this means for a crash.
 #pragma once
 #include <atomic>

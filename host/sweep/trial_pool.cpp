@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "qrsweep/common.h"
@@ -18,6 +20,33 @@ namespace {
 
 // Thrown through train_trial when the store failed; never escapes the pool.
 struct StoreAbort {};
+
+// The stored record of a trial that left training: failed with `error` when there is one,
+// else done or diverged by `r`'s stop reason. `r`'s summary columns are set
+// (summarize_history).
+TrialRecord finished_record(const TrialConfig& cfg, const std::string& backend,
+                            const TrialResult& r, const std::optional<std::string>& error,
+                            double seconds) {
+  TrialRecord rec;
+  rec.config = cfg;
+  rec.backend = backend;
+  if (error) {
+    rec.status = TrialStatus::kFailed;
+    rec.error = *error;
+    rec.stop_reason = "error";
+  } else {
+    rec.status = r.reason == StopReason::kDiverged ? TrialStatus::kDiverged : TrialStatus::kDone;
+    rec.stop_reason = stop_reason_name(r.reason);
+  }
+  rec.min_val_loss = r.min_val_loss;
+  rec.min_val_loss_epoch = r.min_val_loss_epoch;
+  rec.max_val_accuracy = r.max_val_accuracy;
+  rec.max_val_accuracy_epoch = r.max_val_accuracy_epoch;
+  rec.epochs_run = static_cast<int>(r.history.size());
+  rec.steps = r.steps;
+  rec.seconds = seconds;
+  return rec;
+}
 
 class Pool {
  public:
@@ -59,9 +88,7 @@ class Pool {
     commits_.post(TrialWrite::start(cfg.index, backend));
     ctx_.progress->trial_started(cfg.index);
     const auto t0 = std::chrono::steady_clock::now();
-    TrialRecord rec;
-    rec.config = cfg;
-    rec.backend = backend;
+    std::optional<std::string> error;
     TrialResult seen;  // the epochs stored so far, for a trial that fails midway
     try {
       std::unique_ptr<TrialSession> session;
@@ -88,29 +115,17 @@ class Pool {
         return;
       }
       seen = std::move(r);
-      rec.status =
-          seen.reason == StopReason::kDiverged ? TrialStatus::kDiverged : TrialStatus::kDone;
-      rec.stop_reason = stop_reason_name(seen.reason);
     } catch (const StoreAbort&) {
       return;  // the store failed: the trial is rerun on resume
     } catch (const std::bad_alloc&) {
-      rec.status = TrialStatus::kFailed;
-      rec.error = "out of memory (std::bad_alloc): the trial's network or batch is too large";
+      error = "out of memory (std::bad_alloc): the trial's network or batch is too large";
     } catch (const std::exception& e) {
-      rec.status = TrialStatus::kFailed;
-      rec.error = e.what();
+      error = e.what();
     }
-    if (rec.status == TrialStatus::kFailed) {
-      rec.stop_reason = "error";
-      summarize_history(seen);
-    }
-    rec.min_val_loss = seen.min_val_loss;
-    rec.min_val_loss_epoch = seen.min_val_loss_epoch;
-    rec.max_val_accuracy = seen.max_val_accuracy;
-    rec.max_val_accuracy_epoch = seen.max_val_accuracy_epoch;
-    rec.epochs_run = static_cast<int>(seen.history.size());
-    rec.steps = seen.steps;
-    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (error) summarize_history(seen);
+    const TrialRecord rec = finished_record(
+        cfg, backend, seen, error,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     // Reported finished once its row is committed, not before.
     commits_.post(TrialWrite::finish(rec), [this, rec] {
       ctx_.progress->trial_finished(rec);
@@ -181,24 +196,9 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
       });
       return;
     }
-    TrialRecord rec;
-    rec.config = cfg;
-    rec.backend = backend;
-    if (!error.empty()) {
-      rec.status = TrialStatus::kFailed;
-      rec.error = error;
-      rec.stop_reason = "error";
-    } else {
-      rec.status = r.reason == StopReason::kDiverged ? TrialStatus::kDiverged : TrialStatus::kDone;
-      rec.stop_reason = stop_reason_name(r.reason);
-    }
-    rec.min_val_loss = r.min_val_loss;
-    rec.min_val_loss_epoch = r.min_val_loss_epoch;
-    rec.max_val_accuracy = r.max_val_accuracy;
-    rec.max_val_accuracy_epoch = r.max_val_accuracy_epoch;
-    rec.epochs_run = static_cast<int>(r.history.size());
-    rec.steps = r.steps;
-    rec.seconds = std::chrono::duration<double>(Clock::now() - started[cfg.index]).count();
+    const TrialRecord rec = finished_record(
+        cfg, backend, r, error.empty() ? std::nullopt : std::optional<std::string>(error),
+        std::chrono::duration<double>(Clock::now() - started[cfg.index]).count());
     // Reported finished once its row is committed, not before.
     commits.post(TrialWrite::finish(rec), [&ctx, &finished, rec] {
       ctx.progress->trial_finished(rec);

@@ -1,5 +1,5 @@
 // The backend interface shared by the CPU reference and the CUDA backend: a backend
-// opens a session per trial; the trainer (host/trainer.cpp) drives epochs, early
+// opens a session per trial; the trainer (host/core/trainer.cpp) drives epochs, early
 // stopping and metrics the same way on either.
 #pragma once
 #include <cstddef>
@@ -35,6 +35,11 @@ struct EpochRequest {
   // an interrupted trial starts over.
   std::function<bool()> should_stop;
 };
+
+// Rows an evaluation pass takes at a time, on every backend: evaluate() keeps activations
+// for this many rows, not for the whole set. The products' rounding can depend on the rows
+// they take at once, so a stored val_loss is reproduced only with the same value.
+constexpr int kEvalChunkRows = 1000;
 
 class TrialSession {
  public:

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,27 @@ std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t 
 enum class StopReason { kEarlyStopping, kMaxEpochs, kDiverged, kStepLimit, kInterrupted };
 const char* stop_reason_name(StopReason r);
 
+// An epoch's metrics from its training pass and, when validating, its validation pass
+// (`val` nullptr: the validation columns are NaN).
+EpochMetrics epoch_metrics(int epoch, const PassStats& train, const PassStats* val);
+
+// What ends training after an epoch (docs/semantics.md#stopping): the one rule of
+// train_trial and the packed scheduler.
+struct EpochRule {
+  int epochs = 0;              // the last epoch: fixed_epochs when > 0, else max_epochs
+  bool validating = true;      // val_loss was measured: validation on and rows to validate
+  bool early_stopping = true;  // off for fixed-epoch runs and when not validating
+  int64_t max_steps = -1;      // stop once this many steps are taken in all (-1: none)
+};
+// The rule for `cfg`. Without validation rows nothing is validated: an empty validation set
+// is neither divergence nor a reason to stop early.
+EpochRule epoch_rule(const TrialConfig& cfg, int fixed_epochs, bool validate, int val_rows,
+                     int64_t max_steps);
+// Decides after epoch `m`, with `steps` optimizer steps taken in all, in this order:
+// diverged, step limit, early stopping (updating `stopper`), max epochs. nullopt: go on.
+std::optional<StopReason> epoch_end(const EpochRule& rule, const EpochMetrics& m, int64_t steps,
+                                    EarlyStopping& stopper);
+
 struct TrainOptions {
   bool shuffle = true;
   bool dropout = true;
@@ -64,8 +86,8 @@ struct TrialResult {
   double seconds = 0;
 };
 
-// Trains `cfg` on `train`, validating on `val` after every epoch. `init` (optional)
-// replaces the glorot initialisation. On return the session holds the last weights.
+// Trains `cfg` on `train`, validating on `val` after every epoch, from the weights the
+// session holds. On return the session holds the last weights.
 TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const DatasetView& train,
                         const DatasetView& val, const TrainOptions& opt);
 

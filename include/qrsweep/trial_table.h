@@ -42,11 +42,7 @@ std::string table_to_csv(const Table& table);
 std::string table_to_json(const Table& table);
 
 // Writes the table as CSV or JSON by the file's extension (.csv / .json, any case; else
-// ConfigError), with write_file_atomic.
+// ConfigError), replacing the file whole and durably (host/io/table_writer.cpp).
 void write_table(const Table& table, const std::string& path);
-// Replaces `path` whole and durably: a temporary file in the same directory, fsynced,
-// renamed over `path`, then the directory fsynced. Throws Error naming the path and the
-// reason; no temporary file is left. Defined in host/io/atomic_file.cpp.
-void write_file_atomic(const std::string& path, const std::string& content);
 
 }  // namespace qrsweep

@@ -18,6 +18,7 @@ class EmulatedExecutor final : public Executor {
  public:
   ~EmulatedExecutor() override { free_staged(); }
   std::string describe() const override { return "kernel emulator (tests/emu)"; }
+  std::string name() const override { return "emulated"; }
 
   void* allocate(size_t bytes) override {
     void* p = emu::device_malloc(bytes);

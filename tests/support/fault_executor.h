@@ -37,6 +37,7 @@ class FaultExecutor final : public Executor {
   bool fired() const { return fired_; }
 
   std::string describe() const override { return in_->describe() + " with an injected fault"; }
+  std::string name() const override { return in_->name(); }
   void* allocate(size_t bytes) override {
     check();
     if (fault_ == Fault::kRefusedAllocation && at_ > 0 && !fired_ && gemms_ >= at_ - 1) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "io/atomic_file.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trial_table.h"
 

@@ -1,5 +1,6 @@
-// Launcher that writes a span of one of the project's Philox streams (philox.h) on the
-// device: the GPU side of the cuRAND comparison and of any device-side draw.
+// Test-only launcher that writes a span of one of the project's Philox streams (philox.h)
+// on the device: the GPU side of the host and cuRAND comparisons (gpu_philox_test,
+// emu_kernels_test). The kernels draw through philox.h directly.
 #pragma once
 #include <cuda_runtime.h>
 
