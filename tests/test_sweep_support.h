@@ -176,7 +176,9 @@ class Child {
     while (!exited(&status)) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     return status;
   }
-  void signal(int signo) { kill(pid_, signo); }
+  void signal(int signo) {
+    if (!reaped_) kill(pid_, signo);  // a reaped pid may already be another process
+  }
 
  private:
   pid_t pid_ = -1;
