@@ -8,7 +8,7 @@
 #                             kernel emulator)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config
-      zlib1g-dev libsqlite3-dev libopenblas-dev libxxhash-dev
+      zlib1g-dev libsqlite3-dev libopenblas-dev libxxhash-dev libzip-dev
       libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libgtest-dev
       dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then

@@ -253,7 +253,7 @@ TEST(Space, EveryErrorNamesFileKeyAndValue) {
       // bad choices
       {"sampler = \"halton\"\n", {"sampler = \"halton\"", "\"sobol\" or \"random\""}},
       {"[momentum]\nscale = \"exp\"\n", {"momentum.scale = \"exp\"", "\"linear\" or \"log\""}},
-      {"[data]\nformat = \"parquet\"\n", {"data.format = \"parquet\"", "\"idx\" or \"csv\""}},
+      {"[data]\nformat = \"parquet\"\n", {"data.format = \"parquet\"", "\"csv\", \"npy\" or \"npz\""}},
       // low > high, log with low <= 0, non-finite
       {"[layer_size]\nlow = 100\nhigh = 10\n",
        {"layer_size.low = 100.0", "layer_size.high = 10.0"}},
@@ -290,6 +290,11 @@ TEST(Space, EveryErrorNamesFileKeyAndValue) {
       {"[data]\nclasses = 300\n", {"data.classes = 300", "256"}},
       {"[data]\nsplit = \"random\"\n", {"data.split = \"random\"", "\"stratified\""}},
       {"[data]\nsplit_seed = -1\n", {"data.split_seed = -1", ">= 0"}},
+      {"[data]\nscale = \"minmax\"\n",
+       {"data.scale = \"minmax\"", "\"divide_by_255\", \"none\" or \"standardize\""}},
+      {"[data]\nscale = 255\n", {"data.scale", "string"}},
+      {"[data]\nformat = \"npz\"\n", {"data.file = \"\"", "npz"}},
+      {"[data]\nformat = \"npy\"\n", {"data.dir = \"\"", "x_train.npy"}},
       // not TOML at all
       {"trials = \n", {"bad.toml:1", "not valid TOML"}},
       {"[layer_size]\n[layer_size]\n", {"bad.toml:2", "not valid TOML"}},

@@ -95,7 +95,7 @@ void run_train(const TrainArgs& a) {
     }
     write_file_atomic(a.log_steps, text);
   }
-  if (!a.save.empty()) save_safetensors(a.save, m.weights, trained_metadata(cfg, m));
+  if (!a.save.empty()) save_safetensors(a.save, m.weights, trained_metadata(cfg, m, data));
 }
 
 Registrar reg("train", "Train one configuration (a TOML file of one trial's keys)", 10,

@@ -123,7 +123,10 @@ class CpuSession final : public TrialSession {
   }
 
   void forward(const DatasetView& data, const uint32_t* idx, int b, bool dropout, uint32_t step) {
-    cpu::gather_input(data.x, data.dim, idx, b, x0_.data());
+    if (data.xf)
+      cpu::gather_input(data.xf, data.dim, idx, b, x0_.data());
+    else
+      cpu::gather_input(data.x, data.dim, idx, b, x0_.data());
     for (int r = 0; r < b; ++r) labels_[r] = data.y[idx[r]];
     for (int k = 0; k < layers_; ++k) {
       Activation act = k == layers_ - 1 ? Activation::kNone : cfg_.activation;

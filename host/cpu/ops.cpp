@@ -52,6 +52,15 @@ void gather_input(const uint8_t* x, int dim, const uint32_t* idx, int rows, T* o
 }
 
 template <typename T>
+void gather_input(const float* x, int dim, const uint32_t* idx, int rows, T* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* src = x + static_cast<size_t>(idx[r]) * dim;
+    T* dst = out + static_cast<size_t>(r) * dim;
+    for (int k = 0; k < dim; ++k) dst[k] = static_cast<T>(src[k]);
+  }
+}
+
+template <typename T>
 void dense_forward(const T* x, int batch, int in, const T* w, const T* b, int out, Activation act,
                    T* y, int threads) {
   for (int r = 0; r < batch; ++r) std::copy(b, b + out, y + static_cast<size_t>(r) * out);
@@ -124,6 +133,7 @@ void rmsprop_update(float* w, const float* g, float* ms, float* mom, size_t n,
   template void gemm<T>(bool, bool, int, int, int, T, const T*, int, const T*, int, T, T*, int,  \
                         int);                                                                    \
   template void gather_input<T>(const uint8_t*, int, const uint32_t*, int, T*);                  \
+  template void gather_input<T>(const float*, int, const uint32_t*, int, T*);                    \
   template void dense_forward<T>(const T*, int, int, const T*, const T*, int, Activation, T*,    \
                                  int);                                                           \
   template void dropout_forward<T>(const T*, size_t, float, uint64_t, uint32_t, uint32_t,        \

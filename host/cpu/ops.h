@@ -25,6 +25,9 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, 
 // epoch's permutation straight from the uint8 dataset.
 template <typename T>
 void gather_input(const uint8_t* x, int dim, const uint32_t* idx, int rows, T* out);
+// out[r, :] = x[idx[r], :] — the same gather from float features (held scaled already).
+template <typename T>
+void gather_input(const float* x, int dim, const uint32_t* idx, int rows, T* out);
 
 // y[B,out] = act(x[B,in] w[in,out] + b). `y` holds the activations (before dropout).
 template <typename T>

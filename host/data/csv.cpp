@@ -1,10 +1,12 @@
-// CSV reader: one sample per line, the label first, then integer features 0..255. The
-// first line is a header, and skipped, exactly when none of its fields looks like a
+// CSV reader: one sample per line, the label first, then the features: integers 0..255
+// (bytes, as pixels are) or any finite real numbers (then the file's features are all
+// floats, and the [data] scale says how they enter the first layer). The first line is a header, and skipped, exactly when none of its fields looks like a
 // number; any other line is data, so a row is never dropped silently. \r\n line ends and
 // gzipped files are accepted.
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +40,20 @@ bool parse_int(std::string_view s, long long& v) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (end != s.data() + s.size()) return false;
   if (ec == std::errc::result_out_of_range) v = s.front() == '-' ? LLONG_MIN : LLONG_MAX;
+  return ec == std::errc() || ec == std::errc::result_out_of_range;
+}
+
+// A whole field as a finite or non-finite real number; false when it is not one.
+bool parse_real(std::string_view s, double& v) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s.front() == '-') return false;
+  }
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (end != s.data() + s.size()) return false;
+  if (ec == std::errc::result_out_of_range) v = HUGE_VAL;  // reported as beyond float32
   return ec == std::errc() || ec == std::errc::result_out_of_range;
 }
 
@@ -149,13 +165,29 @@ Dataset read_csv_bytes(std::vector<uint8_t> file, const std::string& path, int c
     d.y.push_back(static_cast<uint8_t>(v));
 
     for (size_t c = 1; c < fields.size(); ++c) {
-      if (!parse_int(fields[c], v))
+      if (!d.float_features() && parse_int(fields[c], v) && v >= 0 && v <= 255) {
+        d.x.push_back(static_cast<uint8_t>(v));
+        continue;
+      }
+      double r;
+      if (!parse_real(fields[c], r))
         throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
-                        shown(fields[c]) + " is not an integer");
-      if (v < 0 || v > 255)
+                        shown(fields[c]) + " is not a number");
+      const float f = static_cast<float>(r);
+      if (!std::isfinite(f))
         throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
-                        shown(fields[c]) + " is out of range 0..255");
-      d.x.push_back(static_cast<uint8_t>(v));
+                        shown(fields[c]) + " is " +
+                        (std::isnan(r) ? "NaN" : std::isinf(r) && trim(fields[c]).find_first_of(
+                                                     "iI") != std::string_view::npos
+                                                     ? "infinite"
+                                                     : "beyond float32's range") +
+                        ": features must be finite numbers");
+      if (!d.float_features()) {  // the first real value: every feature so far becomes a float
+        d.xf.assign(d.x.begin(), d.x.end());
+        d.x.clear();
+        d.x.shrink_to_fit();
+      }
+      d.xf.push_back(f);
     }
     ++d.n;
   }

@@ -12,6 +12,7 @@ DatasetView DatasetView::rows(int begin, int count) const {
                 ") is outside a view of " + std::to_string(n) + " rows");
   DatasetView v = *this;
   v.x = x ? x + static_cast<size_t>(begin) * dim : nullptr;
+  v.xf = xf ? xf + static_cast<size_t>(begin) * dim : nullptr;
   v.y = y ? y + begin : nullptr;
   v.n = count;
   return v;

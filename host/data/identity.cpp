@@ -1,6 +1,8 @@
-// A dataset's identity (dataset.h): its sizes and a content hash of the rows as loaded,
+// A dataset's identity (dataset.h): its sizes and a content hash of the rows as loaded
+// (their feature type and scale included),
 // what the store records so that no resume or merge mixes results of different data.
 #include <cstdio>
+#include <string>
 
 #include <xxhash.h>
 
@@ -10,9 +12,10 @@ namespace qrsweep {
 
 namespace {
 
-// XXH64 (Debian's libxxhash) of the images, then of the labels seeded with that hash.
+// XXH64 (Debian's libxxhash) of the features, then of the labels seeded with that hash.
 uint64_t hash_rows(const Dataset& d, uint64_t seed) {
-  const uint64_t h = XXH64(d.x.data(), d.x.size(), seed);
+  const uint64_t h = d.float_features() ? XXH64(d.xf.data(), d.xf.size() * sizeof(float), seed)
+                                        : XXH64(d.x.data(), d.x.size(), seed);
   return XXH64(d.y.data(), d.y.size(), h);
 }
 
@@ -24,7 +27,15 @@ DataIdentity data_identity(const DataSplits& data) {
   id.test_rows = data.test.n;
   id.features = data.train.dim;
   id.classes = data.train.classes;
-  id.content_hash = hash_rows(data.test, hash_rows(data.train, 0));
+  // Bytes divided by 255 hash as they always have (a store from before float features
+  // still matches); float features hash after their type and scale, so a resume with the
+  // same file under another scale, or the same values stored another way, is refused.
+  uint64_t seed = 0;
+  if (data.train.float_features()) {
+    const std::string kind = "float32 features, scale " + data.scale;
+    seed = XXH64(kind.data(), kind.size(), 0);
+  }
+  id.content_hash = hash_rows(data.test, hash_rows(data.train, seed));
   return id;
 }
 

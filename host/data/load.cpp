@@ -1,9 +1,11 @@
-// load_data: a DataSource (an IDX directory, Fashion-MNIST by default, or two CSV files)
-// to train and test sets, with the hints a user needs when the data is not there.
+// load_data: a DataSource (an IDX directory, Fashion-MNIST by default, two CSV files, a
+// directory of .npy files or an .npz file) to train and test sets, scaled, with the hints a user needs when the data is not there.
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 
+#include "data/file_bytes.h"
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
 
@@ -61,6 +63,41 @@ DataSplits load_csv(const DataSource& src) {
   return s;
 }
 
+// npy: x_train.npy, y_train.npy, x_test.npy, y_test.npy in a directory; npz: the same
+// arrays (without .npy) in one zip.
+Dataset load_npy_pair(const std::string& dir, const std::string& part, int classes) {
+  const std::string x = (fs::path(dir) / ("x_" + part + ".npy")).string();
+  const std::string y = (fs::path(dir) / ("y_" + part + ".npy")).string();
+  NpyFeatures features = read_npy_features(data::read_raw_file_bytes(x), x);  // x first
+  return npy_dataset(std::move(features), x, read_npy_labels(data::read_raw_file_bytes(y), y), y,
+                     classes);
+}
+
+Dataset load_npz_pair(const std::vector<uint8_t>& zip, const std::string& path,
+                      const std::string& part, int classes) {
+  const std::string x = path + ": x_" + part, y = path + ": y_" + part;
+  NpyFeatures features = read_npy_features(read_npz_member(zip, path, "x_" + part), x);
+  return npy_dataset(std::move(features), x,
+                     read_npy_labels(read_npz_member(zip, path, "y_" + part), y), y, classes);
+}
+
+DataSplits load_numpy(const DataSource& src) {
+  DataSplits s;
+  if (src.format == "npy") {
+    std::error_code ec;
+    if (!fs::is_directory(src.dir, ec))
+      throw DataError("data directory " + src.dir + " does not exist or is not a directory");
+    s.train = load_npy_pair(src.dir, "train", src.classes);
+    s.test = load_npy_pair(src.dir, "test", s.train.classes);
+  } else {
+    if (src.file.empty()) throw ConfigError("npz data needs a file (data.file)");
+    const std::vector<uint8_t> zip = data::read_raw_file_bytes(src.file);
+    s.train = load_npz_pair(zip, src.file, "train", src.classes);
+    s.test = load_npz_pair(zip, src.file, "test", s.train.classes);
+  }
+  return s;
+}
+
 }  // namespace
 
 DataSplits load_data(const DataSource& src) {
@@ -69,8 +106,10 @@ DataSplits load_data(const DataSource& src) {
     s = load_idx(src);
   } else if (src.format == "csv") {
     s = load_csv(src);
+  } else if (src.format == "npy" || src.format == "npz") {
+    s = load_numpy(src);
   } else {
-    throw ConfigError("unknown data format '" + src.format + "' (expected idx or csv)");
+    throw ConfigError("unknown data format '" + src.format + "' (expected idx, csv, npy or npz)");
   }
   if (s.train.dim != s.test.dim)
     throw DataError("train and test features differ: " + s.train.source + " has " +
@@ -83,6 +122,7 @@ DataSplits load_data(const DataSource& src) {
   s.validation = src.validation;
   s.val();  // checks the split now, while the source is at hand
   if (src.split == "stratified") stratify_rows(s.train, s.validation, src.split_seed);
+  apply_scale(s, src.scale);  // after the split: standardize learns from the fitting rows
   const std::vector<int> missing = classes_missing_from_validation(s);
   if (!missing.empty()) {
     std::string list;

@@ -2,6 +2,7 @@
 // validation rows that holds every class in proportion, moved to the front.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
@@ -49,13 +50,19 @@ void stratify_rows(Dataset& train, int validation, uint64_t seed) {
   for (int pass = 1; pass >= 0; --pass)
     for (int i = 0; i < train.n; ++i)
       if (validates[i] == pass) order.push_back(static_cast<uint32_t>(i));
-  std::vector<uint8_t> x(train.x.size()), y(train.y.size());
   const size_t dim = static_cast<size_t>(train.dim);
-  for (size_t to = 0; to < order.size(); ++to) {
-    std::copy_n(train.x.begin() + order[to] * dim, dim, x.begin() + to * dim);
-    y[to] = train.y[order[to]];
-  }
-  train.x = std::move(x);
+  auto reorder = [&](auto& rows_of) {
+    std::remove_reference_t<decltype(rows_of)> out(rows_of.size());
+    for (size_t to = 0; to < order.size(); ++to)
+      std::copy_n(rows_of.begin() + order[to] * dim, dim, out.begin() + to * dim);
+    rows_of = std::move(out);
+  };
+  if (train.float_features())
+    reorder(train.xf);
+  else
+    reorder(train.x);
+  std::vector<uint8_t> y(train.y.size());
+  for (size_t to = 0; to < order.size(); ++to) y[to] = train.y[order[to]];
   train.y = std::move(y);
 }
 

@@ -96,6 +96,8 @@ KeyValues flatten(const SearchSpace& s) {
     kv.emplace_back("data.split", toml_string(s.data.split));
     kv.emplace_back("data.split_seed", std::to_string(s.data.split_seed));
   }
+  if (!s.data.file.empty()) kv.emplace_back("data.file", toml_string(s.data.file));
+  if (!s.data.scale.empty()) kv.emplace_back("data.scale", toml_string(s.data.scale));
   return kv;
 }
 
@@ -183,8 +185,19 @@ void validate_space(const SearchSpace& s, const std::string& origin) {
 }
 
 void validate_data_source(const DataSource& d, const std::string& origin) {
-  if (d.format != "idx" && d.format != "csv")
-    fail(origin, "data.format", toml_string(d.format), "expected \"idx\" or \"csv\"");
+  if (d.format != "idx" && d.format != "csv" && d.format != "npy" && d.format != "npz")
+    fail(origin, "data.format", toml_string(d.format),
+         "expected \"idx\", \"csv\", \"npy\" or \"npz\"");
+  if (d.format == "npy" && d.dir.empty())
+    fail(origin, "data.dir", "\"\"",
+         "format = \"npy\" needs a directory holding x_train.npy, y_train.npy, x_test.npy "
+         "and y_test.npy");
+  if (d.format == "npz" && d.file.empty())
+    fail(origin, "data.file", "\"\"", "format = \"npz\" needs an .npz file");
+  if (!d.scale.empty() && d.scale != "divide_by_255" && d.scale != "none" &&
+      d.scale != "standardize")
+    fail(origin, "data.scale", toml_string(d.scale),
+         "expected \"divide_by_255\", \"none\" or \"standardize\"");
   if (d.format == "csv") {
     if (d.train_csv.empty())
       fail(origin, "data.train_csv", "\"\"", "format = \"csv\" needs a training CSV file");

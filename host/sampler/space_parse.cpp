@@ -200,7 +200,8 @@ class Parser {
   void read_data(const toml::table& d, DataSource* out) const {
     check_keys(
         d, "data.",
-        {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split", "split_seed"});
+        {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split", "split_seed",
+         "file", "scale"});
     read(d, "format", "data.format", &out->format);
     read(d, "dir", "data.dir", &out->dir);
     read(d, "train_csv", "data.train_csv", &out->train_csv);
@@ -209,6 +210,8 @@ class Parser {
     read(d, "classes", "data.classes", &out->classes);
     read(d, "split", "data.split", &out->split);
     read(d, "split_seed", "data.split_seed", &out->split_seed);
+    read(d, "file", "data.file", &out->file);
+    read(d, "scale", "data.scale", &out->scale);
   }
 
   SearchSpace parse(const toml::table& root) const {

@@ -39,8 +39,10 @@ void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m)
 }
 
 std::vector<std::pair<std::string, std::string>> trained_metadata(const TrialConfig& cfg,
-                                                                  const TrainedModel& r) {
+                                                                  const TrainedModel& r,
+                                                                  const DataSplits& data) {
   auto meta = model_metadata(cfg);
+  set_preprocessing_metadata(meta, data);
   if (r.retrain_epochs > 0) meta.emplace_back("retrain_epochs", std::to_string(r.retrain_epochs));
   if (r.tested) {
     meta.emplace_back("test_loss", format_double(r.test_loss));
@@ -73,7 +75,7 @@ std::optional<TestRecord> retrain_and_test(Backend& backend, const TrialRecord& 
   // run retrains (deterministically) and writes the same files again.
   t.weights_path = "best.safetensors";
   t.config_path = "best_trial.toml";
-  save_safetensors(dir + "/" + t.weights_path, r.weights, trained_metadata(cfg, r));
+  save_safetensors(dir + "/" + t.weights_path, r.weights, trained_metadata(cfg, r, data));
   write_file_atomic(dir + "/" + t.config_path, best_trial_toml(best, source));
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return t;

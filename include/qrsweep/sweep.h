@@ -130,9 +130,11 @@ TrainedModel retrain_on_all_rows(Backend& backend, const TrialConfig& cfg, int e
 void test_model(TrialSession& session, const DatasetView& test, TrainedModel* m);
 
 // The safetensors metadata of a trained model: model_metadata(cfg), then retrain_epochs
-// (when retrained on all rows) and, when tested, test_loss and test_accuracy.
+// (when retrained on all rows) and, when tested, test_loss and test_accuracy; the
+// preprocessing as `data`'s scale says (set_preprocessing_metadata).
 std::vector<std::pair<std::string, std::string>> trained_metadata(const TrialConfig& cfg,
-                                                                  const TrainedModel& r);
+                                                                  const TrainedModel& r,
+                                                                  const DataSplits& data);
 
 // Retrains `best` from scratch on every training row (validation block included) for
 // its Max val accuracy epoch epochs, tests it, and writes DIR/best.safetensors and

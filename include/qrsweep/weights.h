@@ -29,6 +29,13 @@ Weights init_weights(const TrialConfig& cfg, int inputs, int classes);
 // that the outputs are logits, that inference uses no dropout, the widths, the trial, its
 // seed and the qrsweep version (docs/train.md, "Using the best model").
 std::vector<std::pair<std::string, std::string>> model_metadata(const TrialConfig& cfg);
+// The preprocessing the model was trained on, from the data's [data] scale: the
+// "preprocessing" key, and for standardize "feature_mean" and "feature_sd" (one number per
+// feature, comma-separated, what x is centred by and divided by). Replaces the key
+// model_metadata writes for bytes divided by 255 when `meta` holds it.
+struct DataSplits;
+void set_preprocessing_metadata(std::vector<std::pair<std::string, std::string>>& meta,
+                                const DataSplits& data);
 
 // safetensors: 8-byte little-endian header length, a JSON header, then raw F32 data.
 // Tensor names "dense_<k>.weight" [in, out] and "dense_<k>.bias" [out], k = 1..layers.
