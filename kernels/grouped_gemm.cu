@@ -1,6 +1,6 @@
 // Grouped dense GEMM (CUTLASS grouped-GEMM style): one CTA per 64x64 output tile of any
 // problem, found through a prefix sum of tile counts; operands read through the problem's
-// modes (uint8 gather, transposes, the ones row that yields db), epilogue fused.
+// modes (uint8 and float gathers, transposes, the ones row that yields db), epilogue fused.
 #include <mma.h>
 
 #include <cstdint>
@@ -53,7 +53,7 @@ __device__ __forceinline__ bool b_vectorizable(const GemmProblem& p) {
 }
 
 __device__ __forceinline__ bool a_k_contiguous(int mode) {
-  return mode == kARow || mode == kARowU8;
+  return mode == kARow || mode == kARowU8 || mode == kARowF32;
 }
 
 // Each thread loads 4 elements of the 64x16 A tile: 4 consecutive k of one row (row modes)
@@ -66,6 +66,9 @@ __device__ __forceinline__ void load_a(const GemmProblem& p, bool vec, int m0, i
     if (vec && i < p.m && kk + 3 < p.k) {
       if (p.a_mode == kARow) {
         set4(v, *reinterpret_cast<const float4*>(p.a + static_cast<size_t>(i) * p.lda + kk));
+      } else if (p.a_mode == kARowF32) {
+        size_t r = p.a_rows ? p.a_rows[i] : static_cast<uint32_t>(i);
+        set4(v, *reinterpret_cast<const float4*>(p.a + r * p.lda + kk));
       } else {
         size_t r = p.a_rows ? p.a_rows[i] : static_cast<uint32_t>(i);
         set4_u8(v, *reinterpret_cast<const uchar4*>(p.a_u8 + r * p.lda + kk));
@@ -80,6 +83,9 @@ __device__ __forceinline__ void load_a(const GemmProblem& p, bool vec, int m0, i
     if (vec && kk < p.k && i + 3 < p.m && !ones_inside) {
       if (p.a_mode == kACol) {
         set4(v, *reinterpret_cast<const float4*>(p.a + static_cast<size_t>(kk) * p.lda + i));
+      } else if (p.a_mode == kAColF32) {
+        size_t r = p.a_rows ? p.a_rows[kk] : static_cast<uint32_t>(kk);
+        set4(v, *reinterpret_cast<const float4*>(p.a + r * p.lda + i));
       } else {
         size_t r = p.a_rows ? p.a_rows[kk] : static_cast<uint32_t>(kk);
         set4_u8(v, *reinterpret_cast<const uchar4*>(p.a_u8 + r * p.lda + i));

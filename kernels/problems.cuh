@@ -17,6 +17,8 @@ enum GemmAMode : int {
   kACol = 1,    // A(i, kk) = a[kk * lda + i]                     (A is X^T: the dW product)
   kARowU8 = 2,  // A(i, kk) = a_u8[row(i) * lda + kk] / 255       (first layer, forward)
   kAColU8 = 3,  // A(i, kk) = a_u8[row(kk) * lda + i] / 255       (first layer, dW)
+  kARowF32 = 4,  // A(i, kk) = a[row(i) * lda + kk]    (first layer of float features, forward)
+  kAColF32 = 5,  // A(i, kk) = a[row(kk) * lda + i]    (first layer of float features, dW)
 };
 // How B is read.
 enum GemmBMode : int {
@@ -32,10 +34,10 @@ enum GemmEpilogue : int {
 // No default member initialisers: the kernels keep a copy in __shared__ memory, which
 // allows only trivially constructible types. Value-initialise (`GemmProblem p{}`) on the host.
 struct GemmProblem {
-  const float* a;          // kARow, kACol
+  const float* a;          // kARow, kACol; kARowF32, kAColF32: the dataset's float features
   const uint8_t* a_u8;     // kARowU8, kAColU8: the dataset's bytes
-  const uint32_t* a_rows;  // U8 modes: dataset row of A row i (kARowU8) or A column kk
-                           // (kAColU8); null: row = index
+  const uint32_t* a_rows;  // U8 and F32 modes: dataset row of A row i (kARowU8, kARowF32) or
+                           // A column kk (kAColU8, kAColF32); null: row = index
   const float* b;
   float* c;             // [m, ldc]
   const float* bias;    // kForward: [n]
@@ -69,6 +71,15 @@ QRS_HD float gemm_a(const GemmProblem& p, int i, int kk) {
     case kARowU8: {
       size_t r = p.a_rows ? p.a_rows[i] : static_cast<uint32_t>(i);
       return static_cast<float>(p.a_u8[r * p.lda + kk]) / 255.0f;
+    }
+    case kARowF32: {
+      size_t r = p.a_rows ? p.a_rows[i] : static_cast<uint32_t>(i);
+      return p.a[r * p.lda + kk];
+    }
+    case kAColF32: {
+      if (i == p.a_ones_row) return 1.0f;
+      size_t r = p.a_rows ? p.a_rows[kk] : static_cast<uint32_t>(kk);
+      return p.a[r * p.lda + i];
     }
     default: {  // kAColU8
       if (i == p.a_ones_row) return 1.0f;

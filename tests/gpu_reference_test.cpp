@@ -225,6 +225,17 @@ TEST(ReferenceBackend, TrainsLikeTheCpuBackend) {
   expect_same_training(*backend, small_trial(Activation::kTanh, 0.9, 1), data, 1e-5);
 }
 
+// Float features (real-valued data): the device session uploads and gathers floats, as
+// the CPU backend's float gather reads them.
+TEST(ReferenceBackend, TrainsFloatFeaturesLikeTheCpuBackend) {
+  Dataset data = synthetic_dataset(700, 40, 10, 11);
+  for (uint8_t v : data.x) data.xf.push_back((static_cast<float>(v) - 127.5f) / 40.0f);
+  data.x.clear();
+  auto backend = make_device_backend(make_reference_executor(), "host reference executor");
+  expect_same_training(*backend, small_trial(Activation::kTanh, 0.2, 2), data, 1e-5);
+  expect_same_training(*backend, small_trial(Activation::kRelu, 0.0, 1), data, 1e-5);
+}
+
 TEST(ReferenceBackend, StepLimitAndBatchLargerThanData) {
   const Dataset data = synthetic_dataset(160, 12, 4, 5);
   TrialConfig cfg = small_trial(Activation::kRelu, 0.5, 2);

@@ -7,6 +7,7 @@ namespace qrsweep {
 
 bool cublas_needs_materialized_a(const GemmProblem& p) {
   if (p.a_mode == kARowU8 || p.a_mode == kAColU8) return true;
+  if (p.a_mode == kARowF32 || p.a_mode == kAColF32) return true;  // a row gather
   return p.a_mode == kACol && p.a_ones_row >= 0;
 }
 

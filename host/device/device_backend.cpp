@@ -34,6 +34,7 @@ void quiesce(Executor* ex) noexcept {
 struct DeviceData {
   std::shared_ptr<Executor> ex;  // first: destroyed after the arrays
   DeviceArray<uint8_t> x, y;
+  DeviceArray<float> xf;  // float features (dataset.h); x is one byte then
   int n = 0, dim = 0, classes = 0;
   uint64_t fingerprint = 0;
   ~DeviceData() { quiesce(ex.get()); }
@@ -44,7 +45,15 @@ uint64_t fingerprint(const DatasetView& v) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&](uint8_t b) { h = (h ^ b) * 1099511628211ull; };
   const size_t nx = static_cast<size_t>(v.n) * v.dim;
-  for (size_t s = 0; nx && s < 256; ++s) mix(v.x[s * nx / 256]);
+  for (size_t s = 0; nx && s < 256; ++s) {
+    if (!v.xf) {
+      mix(v.x[s * nx / 256]);
+      continue;
+    }
+    uint8_t b[sizeof(float)];
+    std::memcpy(b, &v.xf[s * nx / 256], sizeof b);
+    for (uint8_t c : b) mix(c);
+  }
   for (size_t s = 0; v.n && s < 64; ++s) mix(v.y[s * static_cast<size_t>(v.n) / 64]);
   return h;
 }
@@ -56,12 +65,13 @@ class DataCache {
   std::shared_ptr<const DeviceData> get(const DatasetView& v) {
     const uint64_t fp = fingerprint(v);
     for (auto& e : entries_) {
-      if (e.x != v.x || e.y != v.y || e.n != v.n || e.dim != v.dim || e.classes != v.classes)
+      if (e.x != v.x || e.xf != v.xf || e.y != v.y || e.n != v.n || e.dim != v.dim ||
+          e.classes != v.classes)
         continue;
       if (e.data->fingerprint != fp) e.data = upload(v, fp);  // same address, new bytes
       return e.data;
     }
-    entries_.push_back(Entry{v.x, v.y, v.n, v.dim, v.classes, upload(v, fp)});
+    entries_.push_back(Entry{v.x, v.xf, v.y, v.n, v.dim, v.classes, upload(v, fp)});
     return entries_.back().data;
   }
 
@@ -80,11 +90,13 @@ class DataCache {
     DeviceDataset up = upload_dataset(ex_.get(), v);
     d->x = std::move(up.x);
     d->y = std::move(up.y);
+    d->xf = std::move(up.xf);
     return d;
   }
 
   struct Entry {
     const uint8_t* x;
+    const float* xf;
     const uint8_t* y;
     int n, dim, classes;
     std::shared_ptr<DeviceData> data;
@@ -143,7 +155,8 @@ class DeviceSession final : public TrialSession {
       }
       const int start = static_cast<int>(s * bs);
       rows[s] = std::min(bs, n - start);
-      const Source src{train_->x.get(), train_->y.get(), perm_.get() + start, train_->dim};
+      const Source src{train_->x.get(), train_->y.get(), perm_.get() + start, train_->dim,
+                       train_->xf.get()};
       train_step(src, rows[s], static_cast<uint32_t>(req.first_step + s), req.dropout,
                  static_cast<size_t>(s));
     }
@@ -173,8 +186,10 @@ class DeviceSession final : public TrialSession {
     reserve_slots(static_cast<size_t>(chunks));
     for (int c = 0; c < chunks; ++c) {
       const int start = c * kEvalChunkRows, rows = std::min(kEvalChunkRows, data.n - start);
-      const Source src{dev->x.get() + static_cast<size_t>(start) * dev->dim, dev->y.get() + start,
-                       nullptr, dev->dim};
+      const size_t at = static_cast<size_t>(start) * dev->dim;
+      const float* xf = dev->xf.get();
+      const Source src{xf ? dev->x.get() : dev->x.get() + at, dev->y.get() + start, nullptr,
+                       dev->dim, xf ? xf + at : nullptr};
       StepScope scope(*ex_);
       std::vector<Staged<GemmProblem>> fwd;
       for (int k = 0; k < net_.layers(); ++k)

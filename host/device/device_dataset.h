@@ -11,6 +11,7 @@ namespace qrsweep {
 struct DeviceDataset {
   DeviceArray<uint8_t> x;  // n * dim bytes, row-major (at least one byte)
   DeviceArray<uint8_t> y;  // n labels (at least one byte)
+  DeviceArray<float> xf;   // float features: n * dim floats (x then holds one byte); else none
 };
 
 // Throws DataError naming the first row of `v` whose label is not below `classes`.

@@ -53,11 +53,13 @@ void check_problem(const GemmProblem& p) {
   switch (p.a_mode) {
     case kARow:
     case kARowU8:
+    case kARowF32:
       require(!ones, "a_ones_row is only for the column modes");
       require(p.lda >= p.k, "row modes need lda >= k");
       break;
     case kACol:
     case kAColU8:
+    case kAColF32:
       require(!ones || p.a_ones_row < p.m, "a_ones_row >= m");
       // Row i of A is memory row i: the ones row saves memory only when it is the last.
       require(p.lda >= (p.a_ones_row == p.m - 1 ? p.m - 1 : p.m),
@@ -66,7 +68,8 @@ void check_problem(const GemmProblem& p) {
     default:
       bad("unknown a_mode " + std::to_string(p.a_mode));
   }
-  if (p.a_mode == kARow || p.a_mode == kACol) require(p.a != nullptr, "a is null");
+  if (p.a_mode == kARow || p.a_mode == kACol || p.a_mode == kARowF32 || p.a_mode == kAColF32)
+    require(p.a != nullptr, "a is null");
   if (p.a_mode == kARowU8 || p.a_mode == kAColU8) require(p.a_u8 != nullptr, "a_u8 is null");
   require(p.act >= 0 && p.act <= static_cast<int>(Activation::kSigmoid), "unknown activation");
   require(p.drop_rate >= 0.0f && p.drop_rate < 1.0f, "drop_rate outside [0, 1)");

@@ -125,8 +125,9 @@ GemmProblem TrialBuffers::forward(int k, const Source& src, int rows, uint32_t s
   p.k = widths_[k];
   p.a_ones_row = -1;
   if (k == 0) {
-    p.a_mode = kARowU8;
-    p.a_u8 = src.x;
+    p.a_mode = src.xf ? kARowF32 : kARowU8;
+    p.a_u8 = src.xf ? nullptr : src.x;
+    p.a = src.xf;
     p.a_rows = src.rows;
     p.lda = src.dim;
   } else {
@@ -169,8 +170,9 @@ void TrialBuffers::backward(int k, const Source& src, int rows, uint32_t step, b
   w.k = rows;
   w.a_ones_row = widths_[k];
   if (k == 0) {
-    w.a_mode = kAColU8;
-    w.a_u8 = src.x;
+    w.a_mode = src.xf ? kAColF32 : kAColU8;
+    w.a_u8 = src.xf ? nullptr : src.x;
+    w.a = src.xf;
     w.a_rows = src.rows;
     w.lda = src.dim;
   } else {

@@ -20,6 +20,7 @@ struct Source {
   const uint8_t* y;
   const uint32_t* rows;
   int dim;
+  const float* xf;  // float features (x unused): the first layer gathers these instead
 };
 
 class TrialBuffers {

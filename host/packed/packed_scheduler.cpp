@@ -173,7 +173,8 @@ class Scheduler {
         auto ready = ahead_.find(i);
         const Ahead* a = ready != ahead_.end() ? &ready->second : nullptr;
         t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_.x.get(),
-                                            train_.y.get(), a ? &a->init : nullptr);
+                                            train_.y.get(), train_.xf.get(),
+                                            a ? &a->init : nullptr);
         t->order = i;
         t->start_epoch(1, a ? &a->perm : nullptr);
         ahead_.erase(i);
@@ -295,8 +296,10 @@ class Scheduler {
     for (ResidentTrial* t : ends) max_layers = std::max(max_layers, t->layers());
     for (int start = 0, c = 0; start < val_view_.n; start += shape_.eval_chunk, ++c) {
       const int rows = std::min(shape_.eval_chunk, val_view_.n - start);
-      const Source src{val_.x.get() + static_cast<size_t>(start) * shape_.dim, val_.y.get() + start,
-                       nullptr, shape_.dim};
+      const size_t at = static_cast<size_t>(start) * shape_.dim;
+      const float* xf = val_.xf.get();
+      const Source src{xf ? val_.x.get() : val_.x.get() + at, val_.y.get() + start, nullptr,
+                       shape_.dim, xf ? xf + at : nullptr};
       StepScope scope(ex_);
       std::vector<Staged<GemmProblem>> fwd;
       for (int k = 0; k < max_layers; ++k) {

@@ -16,7 +16,7 @@ int resident_rows(const TrialConfig& cfg, const PassShape& shape) {
 
 ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape,
                              size_t bytes, const uint8_t* train_x, const uint8_t* train_y,
-                             const Weights* init)
+                             const float* train_xf, const Weights* init)
     : stopper(cfg.patience),
       ex_(ex),
       cfg_(cfg),
@@ -24,7 +24,8 @@ ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassSha
       bytes_(bytes),
       net_(ex, cfg, shape.dim, shape.classes, resident_rows(cfg, shape), init),
       train_x_(train_x),
-      train_y_(train_y) {
+      train_y_(train_y),
+      train_xf_(train_xf) {
   steps_per_epoch = (static_cast<int64_t>(shape.n_train) + cfg_.batch_size - 1) / cfg_.batch_size;
   perm_ = DeviceArray<uint32_t>(ex_, std::max(shape.n_train, 1));
   train_loss_ = DeviceArray<double>(ex_, std::max<int64_t>(steps_per_epoch, 1));
@@ -65,7 +66,7 @@ void ResidentTrial::start_epoch(int e, const std::vector<uint32_t>* perm) {
 }
 
 Source ResidentTrial::batch_source(int64_t s) const {
-  return Source{train_x_, train_y_, perm_.get() + s * cfg_.batch_size, shape_.dim};
+  return Source{train_x_, train_y_, perm_.get() + s * cfg_.batch_size, shape_.dim, train_xf_};
 }
 
 int ResidentTrial::batch_rows(int64_t s) const {

@@ -28,7 +28,8 @@ class ResidentTrial {
   // throws Error when the config is invalid or the executor cannot allocate. `train_x` / `train_y`:
   // the training set in executor memory, outliving the trial.
   ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape, size_t bytes,
-                const uint8_t* train_x, const uint8_t* train_y, const Weights* init = nullptr);
+                const uint8_t* train_x, const uint8_t* train_y, const float* train_xf,
+                const Weights* init = nullptr);
   ~ResidentTrial();
   ResidentTrial(const ResidentTrial&) = delete;
   ResidentTrial& operator=(const ResidentTrial&) = delete;
@@ -74,6 +75,7 @@ class ResidentTrial {
   DeviceArray<int64_t> train_correct_, eval_correct_;
   const uint8_t* train_x_;  // the training bytes the batches gather from (the scheduler's)
   const uint8_t* train_y_;
+  const float* train_xf_;  // float features (null: the bytes train_x_)
 };
 
 }  // namespace qrsweep::packed

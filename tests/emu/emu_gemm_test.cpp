@@ -76,7 +76,7 @@ TEST(EmuGemm, OperandModesBothLoadPaths) {
   std::vector<GemmSpec> specs;
   const int shapes[][3] = {{1, 1, 1}, {5, 7, 31}, {33, 65, 7}, {63, 5, 33}, {65, 31, 63}};
   int i = 0;
-  for (int a : {kARow, kACol, kARowU8, kAColU8})
+  for (int a : {kARow, kACol, kARowU8, kAColU8, kARowF32, kAColF32})
     for (int b : {kBRow, kBCol}) {
       for (int path = 0; path < 3; ++path, ++i) {
         const auto& sh = shapes[i % 5];
@@ -92,26 +92,27 @@ TEST(EmuGemm, OperandModesBothLoadPaths) {
 // A multiple of 4 everywhere: every load takes the vector path (float4 / uchar4).
 TEST(EmuGemm, VectorPathShapes) {
   std::vector<GemmSpec> specs;
-  for (int a : {kARow, kACol, kARowU8, kAColU8})
+  for (int a : {kARow, kACol, kARowU8, kAColU8, kARowF32, kAColF32})
     for (int b : {kBRow, kBCol}) specs.push_back(spec(68, 72, 40, a, b));
   expect_same_as_reference(specs);
 }
 
-// The U8 modes through a row map, and the ones row that puts db in the last row of dW.
+// The U8 and F32 (float feature) gathers through a row map, and the ones row that puts db
+// in the last row of dW.
 TEST(EmuGemm, RowMapAndOnesRow) {
   std::vector<GemmSpec> specs;
-  for (int a : {kARowU8, kAColU8}) {
+  for (int a : {kARowU8, kAColU8, kARowF32, kAColF32}) {
     for (bool map : {false, true}) {
       GemmSpec s = spec(33, 31, 65, a, kBRow);
       s.row_map = map;
       specs.push_back(s);
     }
   }
-  for (int a : {kACol, kAColU8})
+  for (int a : {kACol, kAColU8, kAColF32})
     for (int m : {1, 5, 8, 65}) {
       GemmSpec s = spec(m, 7, 33, a, kBRow);
       s.ones_row = true;
-      s.row_map = a == kAColU8;
+      s.row_map = a != kACol;
       specs.push_back(s);
     }
   expect_same_as_reference(specs);
@@ -178,6 +179,32 @@ TEST(EmuGemm, NotebookPlanSliceInOneLaunch) {
   expect_same_as_reference(specs);
 }
 
+// The first layer of float features (real-valued data): the forward product with bias,
+// activation and dropout, and dW|db with the ones row, both gathering 784-wide rows through
+// a row map, in one launch with a byte-feature trial's first layer.
+TEST(EmuGemm, FloatFeatureFirstLayerGathersLikeTheBytes) {
+  std::vector<GemmSpec> specs;
+  for (int a : {kARowF32, kARowU8}) {
+    GemmSpec l1 = spec(19, 36, 784, a, kBRow);
+    l1.row_map = true;
+    l1.epilogue = kForward;
+    l1.act = Activation::kTanh;
+    l1.drop = 0.3f;
+    specs.push_back(l1);
+  }
+  for (int a : {kAColF32, kAColU8}) {
+    GemmSpec dw1 = spec(785, 36, 19, a, kBRow);
+    dw1.ones_row = true;
+    dw1.row_map = true;
+    specs.push_back(dw1);
+  }
+  GemmSpec misaligned = spec(21, 9, 40, kARowF32, kBRow);  // scalar loads of the gather
+  misaligned.row_map = true;
+  misaligned.misalign = true;
+  specs.push_back(misaligned);
+  expect_same_as_reference(specs);
+}
+
 // The block order changes with the seed and the results do not.
 TEST(EmuGemm, BlockOrderDoesNotMatter) {
   const std::vector<GemmSpec> specs = {spec(130, 129, 20, kARow, kBRow)};
@@ -227,13 +254,13 @@ float tf32(float x) {
 // against a CPU twin that rounds both operands to TF32 and accumulates in k order.
 TEST(EmuGemm, Tf32KernelMatchesItsTwin) {
   std::vector<GemmSpec> specs;
-  for (int a : {kARow, kACol, kARowU8, kAColU8})
+  for (int a : {kARow, kACol, kARowU8, kAColU8, kARowF32, kAColF32})
     for (int b : {kBRow, kBCol}) {
       GemmSpec s = spec(33 + 32 * (a & 1), 65 - 32 * b, 31 + 2 * a, a, b);
       s.epilogue = a == kARow ? kForward : a == kACol ? kBackward : kStore;
       s.act = static_cast<Activation>(1 + (a + b) % 3);
       s.drop = s.epilogue == kStore ? 0.0f : 0.3f;
-      s.ones_row = a == kAColU8;
+      s.ones_row = a == kAColU8 || a == kAColF32;
       s.row_map = a >= kARowU8;
       s.misalign = b == kBCol;
       specs.push_back(s);

@@ -183,7 +183,7 @@ TEST(EmuKernels, PhiloxKernelMatchesTheHostStream) {
 TEST(EmuKernels, GemmStagesMatchTheirCpuTwins) {
   auto emulated = make_emulated_executor();
   std::vector<GemmSpec> specs;
-  const int modes[] = {kARow, kACol, kARowU8, kAColU8};
+  const int modes[] = {kARow, kACol, kARowU8, kAColU8, kARowF32, kAColF32};
   int i = 0;
   for (int a : modes)
     for (int e : {kStore, kForward, kBackward}) {
@@ -195,8 +195,8 @@ TEST(EmuKernels, GemmStagesMatchTheirCpuTwins) {
       s.epilogue = e;
       s.act = static_cast<Activation>(i % 4);
       s.drop = e == kStore ? 0.0f : 0.2f;
-      s.ones_row = (a == kACol || a == kAColU8) && i % 2 == 0;
-      s.row_map = a == kARowU8 || a == kAColU8;
+      s.ones_row = (a == kACol || a == kAColU8 || a == kAColF32) && i % 2 == 0;
+      s.row_map = a != kARow && a != kACol;
       specs.push_back(s);
       ++i;
     }

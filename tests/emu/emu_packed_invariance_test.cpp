@@ -20,5 +20,31 @@ TEST(EmuPacked, EqualsTheReferenceExecutorBitForBit) {
                        "emulated kernels vs reference executor");
 }
 
+// Float features (real-valued data): the resident trials' first layers gather floats
+// through the kernels' float mode, and train as the reference executor does.
+TEST(EmuPacked, FloatFeaturesEqualTheReferenceExecutorBitForBit) {
+  auto emulated = make_device_backend(make_emulated_executor(), "emulated");
+  auto reference = make_device_backend(make_reference_executor(), "reference");
+  DataSplits data = packed_dataset();
+  data.train.xf.clear();
+  for (uint8_t v : data.train.x) data.train.xf.push_back((static_cast<float>(v) - 120.0f) / 37.0f);
+  data.train.x.clear();
+  const std::vector<TrialConfig> mix = packed_mix();
+  const std::vector<TrialConfig> some(mix.begin(), mix.begin() + 4);
+  PackedOptions a, b;
+  a.max_resident = b.max_resident = 4;
+  const PackedOutcomes got = run_packed_mix(*emulated->packed(), some, data, std::move(a));
+  expect_same_outcomes(got, run_packed_mix(*reference->packed(), some, data, std::move(b)),
+                       "float features: emulated kernels vs reference executor");
+  // Not the bytes' outcomes: the floats were read, not the (emptied) bytes.
+  DataSplits bytes = packed_dataset();
+  PackedOptions c;
+  c.max_resident = 4;
+  const PackedOutcomes from_bytes = run_packed_mix(*reference->packed(), some, bytes, std::move(c));
+  ASSERT_FALSE(got.empty());
+  EXPECT_NE(got.begin()->second.result.history.front().loss,
+            from_bytes.begin()->second.result.history.front().loss);
+}
+
 }  // namespace
 }  // namespace qrsweep::test

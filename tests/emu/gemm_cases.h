@@ -19,7 +19,7 @@ struct GemmSpec {
   Activation act = Activation::kNone;
   float drop = 0.0f;
   bool ones_row = false;  // column modes: the last row of A reads as ones (db)
-  bool row_map = false;   // U8 modes: rows through a permutation
+  bool row_map = false;   // U8 and F32 modes: rows through a permutation
   bool misalign = false;  // A and B start one element past a 16-byte boundary: scalar loads
   int pad = 0;            // added to every leading dimension (not a multiple of 4: scalar)
   uint32_t step = 3;
@@ -86,7 +86,7 @@ class GemmBuild {
     p.layer = 1;
     p.step = s.step;
     p.a_ones_row = s.ones_row ? s.m - 1 : -1;
-    const bool col = s.a_mode == kACol || s.a_mode == kAColU8;
+    const bool col = s.a_mode == kACol || s.a_mode == kAColU8 || s.a_mode == kAColF32;
     const int a_rows = col ? s.k : s.m;                           // rows of A in memory
     const int a_cols = col ? (s.ones_row ? s.m - 1 : s.m) : s.k;  // read per row
     p.lda = (a_cols > 0 ? a_cols : 1) + s.pad;
@@ -94,10 +94,17 @@ class GemmBuild {
     if (s.a_mode == kARow || s.a_mode == kACol) {
       p.a = upload(uniform(rng, static_cast<size_t>(a_rows) * p.lda, -1.0f, 1.0f), off);
     } else {
+      // A dataset's rows (more than A reads, so a row map can skip some): bytes, or real
+      // values of any sign and size for the float modes.
       const int data_rows = a_rows + 3;
-      std::vector<uint8_t> bytes(static_cast<size_t>(data_rows) * p.lda);
-      for (auto& b : bytes) b = static_cast<uint8_t>(rng());
-      p.a_u8 = upload(bytes, s.misalign ? 1 : 0);
+      const size_t elems = static_cast<size_t>(data_rows) * p.lda;
+      if (s.a_mode == kARowF32 || s.a_mode == kAColF32) {
+        p.a = upload(uniform(rng, elems, -300.0f, 300.0f), off);
+      } else {
+        std::vector<uint8_t> bytes(elems);
+        for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+        p.a_u8 = upload(bytes, s.misalign ? 1 : 0);
+      }
       if (s.row_map) {
         std::vector<uint32_t> rows(data_rows);
         for (int r = 0; r < data_rows; ++r) rows[r] = static_cast<uint32_t>(r);
