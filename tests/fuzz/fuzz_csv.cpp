@@ -1,5 +1,6 @@
 // libFuzzer harness: CSV data files, plain or gzipped (read_csv_bytes, what read_csv runs
 // on the file's bytes), read once with 10 classes and once inferring them.
+#include <cmath>
 #include <string>
 
 #include "fuzz_support.h"
@@ -16,8 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     fuzz::require(d.n > 0 && d.dim > 0, "an empty dataset was accepted");
-    fuzz::require(d.x.size() == size_t(d.n) * size_t(d.dim) && d.y.size() == size_t(d.n),
+    // Byte features or float features (real values), never both, never a partial row.
+    const size_t features = d.float_features() ? d.xf.size() : d.x.size();
+    fuzz::require(d.x.empty() || d.xf.empty(), "both byte and float features");
+    fuzz::require(features == size_t(d.n) * size_t(d.dim) && d.y.size() == size_t(d.n),
                   "buffers do not match " + std::to_string(d.n) + " x " + std::to_string(d.dim));
+    for (float v : d.xf) fuzz::require(std::isfinite(v), "a non-finite feature was accepted");
     fuzz::require(d.classes >= 2 && d.classes <= 256, "classes " + std::to_string(d.classes));
     for (uint8_t y : d.y) fuzz::require(y < d.classes, "label " + std::to_string(y));
   }

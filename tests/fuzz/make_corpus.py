@@ -44,6 +44,8 @@ def space_and_config_seeds():
         '[batch_size]\nlow = 1\nhigh = 32\n'
         '[data]\nformat = "csv"\ntrain_csv = "a \\"b\\".csv"\ntest_csv = "t.csv"\n'
         'validation = 2\nclasses = 0\n')
+    put("space", "npz-data.toml",
+        '[data]\nformat = "npz"\nfile = "d.npz"\nscale = "standardize"\nvalidation = 5\n')
     put("space", "bad-range.toml", "[dropout_rate]\nlow = 0.9\nhigh = 0.1\n")
     put("space", "bad-syntax.toml", "trials = [1, \n")
     put("space", "inline.toml", "momentum = { low = 0.5, high = 0.5 }\nseed = 9223372036854775807\n")
@@ -91,6 +93,8 @@ def csv_seeds():
     put("csv", "ragged.csv", "1,2,3\n0,4\n")
     put("csv", "out-of-range.csv", "1,256\n-1,3\n")
     put("csv", "big-numbers.csv", "99999999999999999999999,1\n1,-99999999999999999999\n")
+    put("csv", "real-values.csv", "y,a,b\n1,0.5,-2e3\n0,3,+1.25e-7\n2,255,1e39\n")
+    put("csv", "non-finite.csv", "1,nan,1\n0,inf,-Infinity\n")
 
 
 def safetensors(header, data):
@@ -121,6 +125,32 @@ def safetensors_seeds():
     put("safetensors", "bad-dtype.safetensors", safetensors(bad, data))
     put("safetensors", "short.safetensors", b"\x10\x00\x00")
     put("safetensors", "not-json.safetensors", struct.pack("<Q", 8) + b"{nope  }")
+
+
+def npy(descr, shape, data, fortran=False, major=1):
+    shape_text = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    h = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (
+        descr, "True" if fortran else "False", shape_text)
+    prefix = 10 if major == 1 else 12
+    h += " " * ((64 - (prefix + len(h) + 1) % 64) % 64) + "\n"
+    size = struct.pack("<H", len(h)) if major == 1 else struct.pack("<I", len(h))
+    return b"\x93NUMPY" + bytes([major, 0]) + size + h.encode() + data
+
+
+def npy_seeds():
+    f32 = struct.pack("<6f", 0.5, -1.25, 3.0, 1e-8, 7.0, -0.0)
+    put("npy", "float32", npy("<f4", (3, 2), f32))
+    put("npy", "float64", npy("<f8", (2, 2), struct.pack("<4d", 0.1, 2.0, -3.5, 4e10)))
+    put("npy", "uint8-3d", npy("|u1", (2, 2, 2), bytes(range(8))))
+    put("npy", "big-endian", npy(">f4", (1, 2), struct.pack(">2f", 1.5, -2.0)))
+    put("npy", "version-2", npy("<f4", (3, 2), f32, major=2))
+    put("npy", "labels-int64", npy("<i8", (3,), struct.pack("<3q", 4, 9, 0)))
+    put("npy", "labels-negative", npy("<i4", (2,), struct.pack("<2i", 1, -1)))
+    put("npy", "fortran", npy("<f4", (3, 2), f32, fortran=True))
+    put("npy", "nan", npy("<f4", (1, 1), struct.pack("<f", float("nan"))))
+    put("npy", "truncated", npy("<f4", (3, 2), f32)[:-3])
+    put("npy", "huge-shape", npy("<f4", (99999999999, 99999999999), b""))
+    put("npy", "bad-header", b"\x93NUMPY\x01\x00\x10\x00{'descr': <f4'}  \n")
 
 
 def store_seeds(qrsweep):
@@ -173,6 +203,7 @@ def main():
     space_and_config_seeds()
     idx_seeds()
     csv_seeds()
+    npy_seeds()
     safetensors_seeds()
     if a.qrsweep:
         store_seeds(os.path.abspath(a.qrsweep))
