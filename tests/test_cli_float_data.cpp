@@ -1,6 +1,6 @@
 // Real-valued data end to end: `qrsweep train` on a CSV of real values under each scale
 // (the saved model's metadata says which), bad values and keys with their exit statuses,
-// and a sweep whose resume under another scale is refused.
+// and a sweep whose report names the scale and whose resume under another scale is refused.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -99,6 +99,11 @@ TEST_F(CliFloatData, AResumeUnderAnotherScaleIsRefused) {
                             " --out " + dir_.file("out");
   auto first = test::run_qrsweep(sweep);
   ASSERT_EQ(first.status, 0) << first.output;
+  // The report's summary names the scale with the data.
+  auto report = test::run_qrsweep("report " + dir_.file("out"));
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_NE(test::read_file(dir_.file("out/report.html")).find(", scale standardize; first 60"),
+            std::string::npos);
   test::write_file(dir_.file("s.toml"), space + data("none"));
   auto other = test::run_qrsweep(sweep);
   EXPECT_EQ(other.status, 2) << other.output;

@@ -34,9 +34,12 @@ std::string distinct(const SweepData& data, F field) {
 }
 
 std::string data_source(const DataSource& d) {
-  std::string s = d.format == "csv" ? "CSV " + d.train_csv + " (test " + d.test_csv + ")"
-                  : d.dir.empty()   ? "Fashion-MNIST (Debian's dataset-fashion-mnist)"
-                                    : "IDX files in " + d.dir;
+  std::string s = d.format == "csv"   ? "CSV " + d.train_csv + " (test " + d.test_csv + ")"
+                  : d.format == "npy" ? "NumPy files in " + d.dir
+                  : d.format == "npz" ? "NumPy arrays in " + d.file
+                  : d.dir.empty()     ? "Fashion-MNIST (Debian's dataset-fashion-mnist)"
+                                      : "IDX files in " + d.dir;
+  if (!d.scale.empty()) s += ", scale " + d.scale;
   if (d.split == "stratified")
     return s + "; " + std::to_string(d.validation) +
            " rows validate, stratified by class (split_seed " + std::to_string(d.split_seed) + ")";
