@@ -8,6 +8,7 @@
 #include "core/trial_fields.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
+#include "qrsweep/space.h"
 #include "sampler/space_data.h"
 
 namespace qrsweep {
@@ -86,12 +87,16 @@ void read_field(TomlReader& r, const TrialField& f, TrialConfig& t) {
                       std::to_string(t.hidden_layers) + " layers");
   for (size_t k = 0; k < values->size(); ++k) {
     const FieldValue& v = (*values)[k];
-    const std::string is = f.first_layer ? "entry " + std::to_string(k + 1) + " = " : "= ";
+    // fail() shows the key's value; an array's entry is named again.
+    const std::string is =
+        f.first_layer
+            ? "entry " + std::to_string(k + 1) + " = " +
+                  (f.type == FieldType::kInt ? std::to_string(v.integer) : format_double(v.real)) +
+                  " is outside "
+            : "is outside ";
     if (f.type == FieldType::kInt && (v.integer < f.low || v.integer > f.high))
-      r.fail(f.key, is + std::to_string(v.integer) + " is outside " + std::to_string(f.low) + ".." +
-                        std::to_string(f.high));
-    if (f.type == FieldType::kReal && !inside(f, v.real))
-      r.fail(f.key, is + format_double(v.real) + " is outside " + interval(f));
+      r.fail(f.key, is + std::to_string(f.low) + ".." + std::to_string(f.high));
+    if (f.type == FieldType::kReal && !inside(f, v.real)) r.fail(f.key, is + interval(f));
     try {
       f.set(t, static_cast<int>(k), v);
     } catch (const ConfigError& e) {
@@ -101,7 +106,7 @@ void read_field(TomlReader& r, const TrialField& f, TrialConfig& t) {
 }
 
 TrainConfig train_config_from(const toml::table& root, const std::string& path) {
-  TomlReader r(root, path);
+  TomlReader r(root, path, "", TomlReader::Names::kQuoted);
   TrainConfig c;
   TrialConfig& t = c.trial;
   // The layer count is the length of `sizes`; every per-layer key lists one entry a layer.
@@ -120,7 +125,11 @@ TrainConfig train_config_from(const toml::table& root, const std::string& path) 
   for (int k = 0; k < t.hidden_layers; ++k) t.allow_dropout |= t.dropout[k];
   t.allow_momentum = t.momentum > 0.0;
   if (auto v = r.integer("retrain_epochs", 1, 1000000)) c.retrain_epochs = static_cast<int>(*v);
-  if (const toml::table* d = r.table("data")) c.data = parse_data_table(*d, path);
+  // [data] is the search-space file's table, its keys named as that file names them.
+  if (auto d = r.table("data", TomlReader::Names::kBare)) {
+    read_data_table(*d, &c.data);
+    validate_data_source(c.data, path);
+  }
   r.reject_unknown();
   return c;
 }
@@ -128,7 +137,7 @@ TrainConfig train_config_from(const toml::table& root, const std::string& path) 
 }  // namespace
 
 TrainConfig parse_train_config(const std::string& path) {
-  return train_config_from(parse_toml_file(path), path);
+  return train_config_from(parse_toml_file(path, "the config file"), path);
 }
 
 TrainConfig parse_train_config_text(const std::string& text, const std::string& origin) {
