@@ -14,27 +14,11 @@ namespace qrsweep {
 
 namespace {
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {  // a NUL would cut the message short: TOML's escape
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-      continue;
-    }
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // A node's value as the user wrote it, compact enough for one line of an error message.
 std::string describe(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::string:
-      return quoted(*n.value<std::string_view>());
+      return toml_string(std::string(*n.value<std::string_view>()));
     case toml::node_type::integer:
       return std::to_string(*n.value<int64_t>());
     case toml::node_type::floating_point:
@@ -75,6 +59,38 @@ std::optional<std::string> exact_string(const toml::node& n) {
 }
 
 }  // namespace
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
 
 std::string TomlReader::label(const std::string& name) const {
   return names_ == Names::kQuoted ? "key '" + prefix_ + name + "'" : prefix_ + name;
@@ -173,7 +189,7 @@ std::optional<int> TomlReader::choice(const std::string& key,
     if (*v == choices[i]) return static_cast<int>(i);
   std::string list;
   for (size_t i = 0; i < choices.size(); ++i)
-    list += (i ? (i + 1 == choices.size() ? " or " : ", ") : "") + quoted(choices[i]);
+    list += (i ? (i + 1 == choices.size() ? " or " : ", ") : "") + toml_string(choices[i]);
   fail(key, "expected " + list);
 }
 

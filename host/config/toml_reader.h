@@ -75,6 +75,11 @@ class TomlReader {
   std::vector<std::string> seen_;  // in the order asked: the known keys of messages
 };
 
+// `s` as a TOML basic string: quotes and backslashes escaped, \n, \t and \r by name, the
+// other control characters (NUL too) as \uXXXX; what the space file's canonical text and
+// the reader's messages write.
+std::string toml_string(const std::string& s);
+
 // A TOML file (`what` names it in messages: "the search-space file") or text in memory
 // (`origin` stands for the file); ConfigError "FILE:LINE:COLUMN: not valid TOML: ...".
 toml::table parse_toml_file(const std::string& path, const char* what = "the config file");

@@ -27,50 +27,26 @@ std::string interval(const TrialField& f) {
 // The values of f's key: one for a one-value field, one per entry of a per-layer field's
 // array; nullopt when the key is absent. Integers are checked here, reals by the caller.
 std::optional<std::vector<FieldValue>> read_values(TomlReader& r, const TrialField& f) {
-  std::vector<FieldValue> out;
-  auto add = [&](auto&& values, auto put) {
-    if (!values) return false;
-    for (const auto& x : *values) put(out.emplace_back(), x);
-    return true;
+  std::optional<std::vector<FieldValue>> out;
+  auto take = [&](auto&& values, auto put) {
+    if (!values) return;
+    out.emplace();
+    for (const auto& x : *values) put(out->emplace_back(), x);
   };
-  auto text = [](FieldValue& v, const std::string& x) { v.text = x; };
-  auto integer = [](FieldValue& v, int64_t x) { v.integer = x; };
-  auto real = [](FieldValue& v, double x) { v.real = x; };
-  auto flag = [](FieldValue& v, bool x) { v.integer = x; };
   auto one = [](auto&& x) { return x ? std::make_optional(std::vector{*x}) : std::nullopt; };
-  bool given = false;
-  if (!f.first_layer) {
-    switch (f.type) {
-      case FieldType::kText:
-        given = add(one(r.string(f.key)), text);
-        break;
-      case FieldType::kInt:
-        given = add(one(r.integer(f.key, f.low, f.high)), integer);
-        break;
-      case FieldType::kReal:
-        given = add(one(r.number(f.key)), real);
-        break;
-      case FieldType::kBool:
-        given = add(one(r.boolean(f.key)), flag);
-        break;
-    }
-  } else {
-    switch (f.type) {
-      case FieldType::kText:
-        given = add(r.strings(f.key), text);
-        break;
-      case FieldType::kInt:
-        given = add(r.integers(f.key), integer);
-        break;
-      case FieldType::kReal:
-        given = add(r.numbers(f.key), real);
-        break;
-      case FieldType::kBool:
-        given = add(r.booleans(f.key), flag);
-        break;
-    }
-  }
-  if (!given) return std::nullopt;
+  const bool array = f.first_layer != 0;
+  const std::string key = f.key;
+  if (f.type == FieldType::kText)
+    take(array ? r.strings(key) : one(r.string(key)),
+         [](FieldValue& v, const std::string& x) { v.text = x; });
+  if (f.type == FieldType::kInt)
+    take(array ? r.integers(key) : one(r.integer(key, f.low, f.high)),
+         [](FieldValue& v, int64_t x) { v.integer = x; });
+  if (f.type == FieldType::kReal)
+    take(array ? r.numbers(key) : one(r.number(key)), [](FieldValue& v, double x) { v.real = x; });
+  if (f.type == FieldType::kBool)
+    take(array ? r.booleans(key) : one(r.boolean(key)),
+         [](FieldValue& v, bool x) { v.integer = x; });
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "report/axes.h"
 #include "report/stats.h"
@@ -56,23 +57,11 @@ std::string trial_tooltip(const ReportTrial& t) {
 }
 
 std::string short_structure_name(Structure s) {
-  switch (s) {
-    case Structure::kUniform:
-      return "uniform";
-    case Structure::kAscendingMin:
-      return "asc. min";
-    case Structure::kAscendingMax:
-      return "asc. max";
-    case Structure::kDescendingMin:
-      return "desc. min";
-    case Structure::kDescendingMax:
-      return "desc. max";
-    case Structure::kRandom:
-      return "random";
-    case Structure::kGiven:
-      return "given";
-  }
-  return "?";
+  // In Structure's order (trial.h).
+  static const char* const kNames[] = {"uniform",   "asc. min", "asc. max", "desc. min",
+                                       "desc. max", "random",   "given"};
+  const size_t i = static_cast<size_t>(s);
+  return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 const std::vector<Structure>& sampled_structures() {

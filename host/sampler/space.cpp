@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "config/toml_reader.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/trial.h"
@@ -23,37 +24,6 @@ constexpr int kMaxTrials = 100'000;  // far past any sweep; its plan is drawn in
 constexpr double kMaxLayerSize = 1'000'000;
 constexpr double kMaxBatchSize = 100'000'000;
 
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string toml_bool(bool b) { return b ? "true" : "false"; }
 
