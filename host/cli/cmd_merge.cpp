@@ -41,8 +41,8 @@ void options(CLI::App& sub, MergeArgs& a) {
   sub.add_flag("--require-complete", o.require_complete,
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
   add_backend_option(sub, &o.backend, "Backend of the retraining");
-  add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "CPU threads of the retraining (0: 1, as qrsweep sweep)");
+  add_workers_option(sub, "--threads", o.threads,
+                     "CPU threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
 }

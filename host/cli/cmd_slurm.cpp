@@ -88,10 +88,10 @@ void options(CLI::App& sub, SlurmArgs& a) {
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
-  add_int_option(sub, "--jobs", o.jobs, 0, 4096, "qrsweep sweep --jobs of each shard");
-  add_int_option(sub, "--threads", o.threads, 0, 4096, "qrsweep sweep --threads of each shard");
+  add_workers_option(sub, "--jobs", o.jobs, "qrsweep sweep --jobs of each shard");
+  add_workers_option(sub, "--threads", o.threads, "qrsweep sweep --threads of each shard");
   add_space_overrides(sub, o.trials, o.seed);
-  sub.add_option("--data", a.data, "Directory of IDX files (overrides [data].dir)");
+  add_data_dir_option(sub, a.data);
   sub.add_flag("--submit", a.submit, "Submit both jobs with sbatch and print their ids");
 }
 

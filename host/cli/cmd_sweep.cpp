@@ -50,12 +50,11 @@ void options(CLI::App& sub, SweepArgs& a) {
   sub.add_flag("--tf32", o.tf32,
                "cuda: TF32 tensor cores for the products (faster, about 3 decimal digits; "
                "the default is FP32)");
-  add_int_option(sub, "--jobs", o.jobs, 0, 4096,
-                 "Trials trained at once (0: one per core on the CPU)");
-  add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "CPU threads per job (default 1: the cores go to parallel jobs; the results "
-                 "do not depend on it)");
-  sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
+  add_workers_option(sub, "--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)");
+  add_workers_option(sub, "--threads", o.threads,
+                     "CPU threads per job (default 1: the cores go to parallel jobs; the results "
+                     "do not depend on it)");
+  add_data_dir_option(sub, o.data_dir);
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");
 }
 

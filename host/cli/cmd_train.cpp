@@ -101,9 +101,9 @@ void run_train(const TrainArgs& a) {
 void options(CLI::App& sub, TrainArgs& a) {
   sub.add_option("--config", a.config, "Trial config file (TOML)")->required();
   add_backend_option(sub, &a.backend);
-  sub.add_option("--data", a.data_dir, "Directory of IDX files (overrides [data].dir)");
-  add_int_option(sub, "--threads", a.threads, 0, 4096,
-                 "CPU threads (0: all cores; the results do not depend on it)");
+  add_data_dir_option(sub, a.data_dir);
+  add_workers_option(sub, "--threads", a.threads,
+                     "CPU threads (0: all cores; the results do not depend on it)");
   sub.add_flag("--tf32", a.tf32, "cuda: TF32 tensor cores for the products");
   sub.add_option("--init", a.init, "Start from these weights (safetensors)");
   sub.add_flag("--no-shuffle", a.no_shuffle, "Keep the data order every epoch");

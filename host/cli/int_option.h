@@ -26,6 +26,18 @@ CLI::Option* add_int_option(CLI::App& sub, const std::string& name, T& target, i
       ->type_name("INT");
 }
 
+// --threads and --jobs: CPU threads, or trials trained at once; 0 lets the command choose.
+constexpr int64_t kMaxWorkers = 4096;
+inline CLI::Option* add_workers_option(CLI::App& sub, const std::string& name, int& target,
+                                       const std::string& help) {
+  return add_int_option(sub, name, target, 0, kMaxWorkers, help);
+}
+
+// --data: a directory of IDX files in place of the config's or the space's [data].dir.
+inline CLI::Option* add_data_dir_option(CLI::App& sub, std::string& dir) {
+  return sub.add_option("--data", dir, "Directory of IDX files (overrides [data].dir)");
+}
+
 // --trials and --seed of the commands that read a search space (sweep, plan, slurm): the
 // space's trial count or sweep seed replaced; unset, the space's own.
 inline void add_space_overrides(CLI::App& sub, std::optional<int>& trials,

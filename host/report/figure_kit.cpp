@@ -97,11 +97,30 @@ std::string no_results_message(const SweepData& data) {
   return detail.empty() ? s : s + " (" + detail + ")";
 }
 
-bool show_no_results(Figure& f, const SweepData& data, const SweepFacts& facts) {
-  if (!facts.ranked.empty()) return false;
-  f.svg = message_svg(no_results_message(data));
-  f.caption = kFilledLater;
-  return true;
+FigureCanvas::FigureCanvas(std::string id, std::string title, double width, double height)
+    : svg(width, height) {
+  figure_.id = std::move(id);
+  figure_.title = std::move(title);
+}
+
+Figure FigureCanvas::done(std::string caption) const {
+  Figure f = figure_;
+  f.caption = std::move(caption);
+  f.svg = svg.str();
+  return f;
+}
+
+Figure FigureCanvas::empty(const std::string& why, std::string caption) const {
+  Figure f = figure_;
+  f.caption = std::move(caption);
+  f.svg = message_svg(why);
+  return f;
+}
+
+std::optional<Figure> FigureCanvas::no_results(const SweepData& data,
+                                               const SweepFacts& facts) const {
+  if (!facts.ranked.empty()) return std::nullopt;
+  return empty(no_results_message(data), kFilledLater);
 }
 
 LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts) {
