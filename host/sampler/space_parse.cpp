@@ -67,11 +67,7 @@ SearchSpace space_from(const toml::table& root, const std::string& origin) {
   r.read("max_epochs", &s.max_epochs);
   r.read("patience", &s.patience);
   r.read("clamp_layer_sizes", &s.clamp_layer_sizes);
-  read_range(r, "layer_size", &s.layer_size);
-  read_range(r, "dropout_rate", &s.dropout_rate);
-  read_range(r, "learning_rate", &s.learning_rate);
-  read_range(r, "momentum", &s.momentum);
-  read_range(r, "batch_size", &s.batch_size);
+  for (const SpaceRange& sr : space_ranges()) read_range(r, sr.key, &(s.*sr.member));
   if (auto d = r.table("data")) read_data_table(*d, &s.data);
   r.reject_unknown();
   return s;
