@@ -52,13 +52,12 @@ Figure category_figure(const SweepData& data, const SweepFacts& facts) {
   if (auto empty = c.no_results(data, facts)) return *empty;
   const LossAxis la = ranked_loss_axis(data, facts);
   const std::vector<Grouping> gs = groupings(data);
-  double units = 0;
-  for (const Grouping& g : gs) units += g.names.size() + 1.2;
-  double x = 0;
-  for (const Grouping& g : gs) {
-    const double w = kWidth * (g.names.size() + 1.2) / units;
-    const Frame frame = inner_frame(x, 0, w, kHeight, Margins{58, 24, 10, 36});
-    x += w;
+  std::vector<double> weights;  // a group's bands plus room for its axis
+  for (const Grouping& g : gs) weights.push_back(g.names.size() + 1.2);
+  const std::vector<Frame> frames = side_by_side(weights, kWidth, kHeight, Margins{58, 24, 10, 36});
+  for (size_t n = 0; n < gs.size(); ++n) {
+    const Grouping& g = gs[n];
+    const Frame& frame = frames[n];
     std::vector<std::vector<double>> values(g.names.size());
     std::vector<std::vector<std::string>> titles(g.names.size());
     for (size_t i : facts.ranked) {

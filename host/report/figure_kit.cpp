@@ -123,6 +123,19 @@ std::optional<Figure> FigureCanvas::no_results(const SweepData& data,
   return empty(no_results_message(data), kFilledLater);
 }
 
+std::vector<Frame> side_by_side(const std::vector<double>& weights, double width, double height,
+                                const Margins& m) {
+  double units = 0;
+  for (double w : weights) units += w;
+  std::vector<Frame> frames;
+  double x = 0;
+  for (double w : weights) {
+    frames.push_back(inner_frame(x, 0, width * w / units, height, m));
+    x += width * w / units;
+  }
+  return frames;
+}
+
 LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts) {
   std::vector<double> losses;
   for (size_t i : facts.ranked) losses.push_back(data.trials[i].record.min_val_loss);

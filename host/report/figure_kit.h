@@ -8,6 +8,7 @@
 
 #include "qrsweep/space.h"
 #include "qrsweep/trial.h"
+#include "report/axes.h"
 #include "report/figures.h"
 #include "report/scale.h"
 #include "report/svg.h"
@@ -67,6 +68,11 @@ class FigureCanvas {
  private:
   Figure figure_;
 };
+// Panels side by side across a width x height canvas, each as wide as its share of
+// `weights`, inset by `m`.
+std::vector<Frame> side_by_side(const std::vector<double>& weights, double width, double height,
+                                const Margins& m);
+
 // The loss axis over the min val losses of the ranked trials (those with a result).
 LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts);
 
