@@ -1,7 +1,6 @@
 // `qrsweep export DIR`: the sweep's tables as the notebook wrote them, all_trials.csv and
 // best_trial.csv (export.h).
 #include <cstdio>
-#include <memory>
 #include <string>
 
 #include "command.h"
@@ -30,17 +29,16 @@ void run(const ExportArgs& a) {
     std::printf("wrote %s\n", files.best_trial.c_str());
 }
 
-void setup(CLI::App& sub) {
-  auto a = std::make_shared<ExportArgs>();
-  sub.add_option("dir", a->dir, "Sweep directory (holding store.sqlite)")->required();
-  sub.add_option("--out", a->out, "Where to write the CSV files (default: the sweep directory)");
-  sub.callback([a] { run(*a); });
+void options(CLI::App& sub, ExportArgs& a) {
+  sub.add_option("dir", a.dir, "Sweep directory (holding store.sqlite)")->required();
+  sub.add_option("--out", a.out, "Where to write the CSV files (default: the sweep directory)");
 }
 
-const Registrar kRegistrar("export",
-                           "Write a sweep's all_trials.csv and best_trial.csv (the notebook's "
-                           "columns first)",
-                           40, setup);
+const Command<ExportArgs> kCommand(
+    "export",
+    "Write a sweep's all_trials.csv and best_trial.csv (the notebook's "
+    "columns first)",
+    40, options, run);
 
 }  // namespace
 }  // namespace qrsweep::cli

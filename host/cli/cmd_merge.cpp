@@ -2,7 +2,6 @@
 // sweep combined into one store and one table, then the best trial tested (merge.h).
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,31 +28,29 @@ void run(const MergeArgs& a) {
   }
 }
 
-void setup(CLI::App& sub) {
-  auto a = std::make_shared<MergeArgs>();
-  MergeOptions& o = a->options;
-  sub.add_option("paths", a->paths,
+void options(CLI::App& sub, MergeArgs& a) {
+  MergeOptions& o = a.options;
+  sub.add_option("paths", a.paths,
                  "DIR: merge DIR/shards/* into DIR; or OUT SHARD...: merge the given shard "
                  "stores (files, or sweep directories) into OUT")
       ->required()
       ->expected(1, -1);
   sub.add_flag(
-      "--no-test", [a](int64_t) { a->options.run_test = false; },
+      "--no-test", [&a](int64_t) { a.options.run_test = false; },
       "Do not retrain and test the best trial");
   sub.add_flag("--require-complete", o.require_complete,
                "Exit with status 1 (after writing) when any trial is unfinished or missing");
   add_backend_option(sub, &o.backend, "Backend of the retraining");
-  add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "CPU threads of the retraining (0: 1, as qrsweep sweep)");
+  add_workers_option(sub, "--threads", o.threads,
+                     "CPU threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
-  sub.callback([a] { run(*a); });
 }
 
-const Registrar kRegistrar("merge",
-                           "Merge the shard stores of a sharded sweep into one store and "
-                           "table, then test the best trial",
-                           33, setup);
+const Command<MergeArgs> kCommand("merge",
+                                  "Merge the shard stores of a sharded sweep into one store and "
+                                  "table, then test the best trial",
+                                  33, options, run);
 
 }  // namespace
 }  // namespace qrsweep::cli

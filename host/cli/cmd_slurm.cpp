@@ -2,8 +2,6 @@
 // and a merge job after it), prints how to submit them, or submits them (slurm.h).
 #include <cstdio>
 #include <filesystem>
-#include <limits>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,8 +21,6 @@ struct SlurmArgs {
   std::string space;
   std::string out;
   std::string data;
-  int64_t trials = -1;
-  int64_t seed = -1;
   bool submit = false;
 };
 
@@ -39,8 +35,6 @@ void run(const SlurmArgs& a) {
   while (o.out_dir.size() > 1 && o.out_dir.back() == '/') o.out_dir.pop_back();
   o.work_dir = fs::current_path().string();
   o.qrsweep = self_executable();
-  if (a.trials >= 0) o.trials = static_cast<int>(a.trials);
-  if (a.seed >= 0) o.seed = static_cast<uint64_t>(a.seed);
   if (!a.data.empty()) o.data_dir = absolute(a.data);
 
   // The space as every shard will read it: a bad file fails here, not in N jobs.
@@ -71,11 +65,10 @@ void run(const SlurmArgs& a) {
               jobs.array_job.c_str(), jobs.merge_job.c_str());
 }
 
-void setup(CLI::App& sub) {
-  auto a = std::make_shared<SlurmArgs>();
-  SlurmJobOptions& o = a->job;
-  sub.add_option("--space", a->space, "Search-space TOML file (docs/space.md)")->required();
-  sub.add_option("--out", a->out, "Sweep directory (shared by every node)")->required();
+void options(CLI::App& sub, SlurmArgs& a) {
+  SlurmJobOptions& o = a.job;
+  sub.add_option("--space", a.space, "Search-space TOML file (docs/space.md)")->required();
+  sub.add_option("--out", a.out, "Sweep directory (shared by every node)")->required();
   add_int_option(sub, "--shards", o.shards, 1, 100000, "Array tasks, one shard of the plan each")
       ->required();
   sub.add_option("--partition", o.partition, "sbatch --partition");
@@ -95,21 +88,17 @@ void setup(CLI::App& sub) {
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
-  add_int_option(sub, "--jobs", o.jobs, 0, 4096, "qrsweep sweep --jobs of each shard");
-  add_int_option(sub, "--threads", o.threads, 0, 4096, "qrsweep sweep --threads of each shard");
-  add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),
-                 "Override the space's trial count");
-  add_int_option(sub, "--seed", a->seed, 0, std::numeric_limits<int64_t>::max(),
-                 "Override the space's sweep seed");
-  sub.add_option("--data", a->data, "Directory of IDX files (overrides [data].dir)");
-  sub.add_flag("--submit", a->submit, "Submit both jobs with sbatch and print their ids");
-  sub.callback([a] { run(*a); });
+  add_workers_option(sub, "--jobs", o.jobs, "qrsweep sweep --jobs of each shard");
+  add_workers_option(sub, "--threads", o.threads, "qrsweep sweep --threads of each shard");
+  add_space_overrides(sub, o.trials, o.seed);
+  add_data_dir_option(sub, a.data);
+  sub.add_flag("--submit", a.submit, "Submit both jobs with sbatch and print their ids");
 }
 
-const Registrar kRegistrar("slurm",
-                           "Write (and --submit) the sbatch scripts of a sharded sweep: an "
-                           "array of shards, then a merge job",
-                           36, setup);
+const Command<SlurmArgs> kCommand("slurm",
+                                  "Write (and --submit) the sbatch scripts of a sharded sweep: an "
+                                  "array of shards, then a merge job",
+                                  36, options, run);
 
 }  // namespace
 }  // namespace qrsweep::cli

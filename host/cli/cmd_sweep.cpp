@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
-#include <memory>
 #include <string>
 
 #include "command.h"
@@ -17,19 +16,11 @@ namespace {
 
 struct SweepArgs {
   SweepOptions options;
-  int64_t trials = -1;
-  int64_t seed = -1;
   std::string shard;
 };
 
 void run(SweepArgs& a) {
   SweepOptions o = a.options;
-  if (a.trials >= 0) {
-    if (a.trials < 1 || a.trials > std::numeric_limits<int>::max())
-      throw ConfigError("--trials must be >= 1, got " + std::to_string(a.trials));
-    o.trials = static_cast<int>(a.trials);
-  }
-  if (a.seed >= 0) o.seed = static_cast<uint64_t>(a.seed);
   if (!a.shard.empty()) {
     o.shard = parse_shard(a.shard);
   } else if (auto s = shard_from_slurm_env()) {
@@ -44,18 +35,14 @@ void run(SweepArgs& a) {
   }
 }
 
-void setup(CLI::App& sub) {
-  auto a = std::make_shared<SweepArgs>();
-  SweepOptions& o = a->options;
+void options(CLI::App& sub, SweepArgs& a) {
+  SweepOptions& o = a.options;
   sub.add_option("--space", o.space_path, "Search-space TOML file (docs/space.md)")->required();
   sub.add_option("--out", o.out_dir, "Sweep directory: the store, best weights and config")
       ->required();
   add_backend_option(sub, &o.backend);
-  add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),
-                 "Override the space's trial count");
-  add_int_option(sub, "--seed", a->seed, 0, std::numeric_limits<int64_t>::max(),
-                 "Override the space's sweep seed");
-  sub.add_option("--shard", a->shard,
+  add_space_overrides(sub, o.trials, o.seed);
+  sub.add_option("--shard", a.shard,
                  "Run shard i/n of the plan: the trials with index % n == i (default inside "
                  "a Slurm array task: the task's shard; docs/cluster.md)");
   add_int_option(sub, "--max-resident", o.max_resident, 0, std::numeric_limits<int>::max(),
@@ -63,20 +50,18 @@ void setup(CLI::App& sub) {
   sub.add_flag("--tf32", o.tf32,
                "cuda: TF32 tensor cores for the products (faster, about 3 decimal digits; "
                "the default is FP32)");
-  add_int_option(sub, "--jobs", o.jobs, 0, 4096,
-                 "Trials trained at once (0: one per core on the CPU)");
-  add_int_option(sub, "--threads", o.threads, 0, 4096,
-                 "CPU threads per job (default 1: the cores go to parallel jobs; the results "
-                 "do not depend on it)");
-  sub.add_option("--data", o.data_dir, "Directory of IDX files (overrides [data].dir)");
+  add_workers_option(sub, "--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)");
+  add_workers_option(sub, "--threads", o.threads,
+                     "CPU threads per job (default 1: the cores go to parallel jobs; the results "
+                     "do not depend on it)");
+  add_data_dir_option(sub, o.data_dir);
   sub.add_flag("--quiet", o.quiet, "Print only the final summary");
-  sub.callback([a] { run(*a); });
 }
 
-const Registrar kRegistrar("sweep",
-                           "Run or resume a sweep: every trial, then the best one retrained "
-                           "and tested",
-                           30, setup);
+const Command<SweepArgs> kCommand("sweep",
+                                  "Run or resume a sweep: every trial, then the best one retrained "
+                                  "and tested",
+                                  30, options, run);
 
 }  // namespace
 }  // namespace qrsweep::cli

@@ -98,31 +98,31 @@ void run_train(const TrainArgs& a) {
   if (!a.save.empty()) save_safetensors(a.save, m.weights, trained_metadata(cfg, m, data));
 }
 
-Registrar reg("train", "Train one configuration (a TOML file of one trial's keys)", 10,
-              [](CLI::App& sub) {
-                auto a = std::make_shared<TrainArgs>();
-                sub.add_option("--config", a->config, "Trial config file (TOML)")->required();
-                add_backend_option(sub, &a->backend);
-                sub.add_option("--data", a->data_dir,
-                               "Directory of IDX files (overrides [data].dir)");
-                add_int_option(sub, "--threads", a->threads, 0, 4096,
-                               "CPU threads (0: all cores; the results do not depend on it)");
-                sub.add_flag("--tf32", a->tf32, "cuda: TF32 tensor cores for the products");
-                sub.add_option("--init", a->init, "Start from these weights (safetensors)");
-                sub.add_flag("--no-shuffle", a->no_shuffle, "Keep the data order every epoch");
-                sub.add_flag("--no-dropout", a->no_dropout, "Turn dropout layers off");
-                add_int_option(sub, "--steps", a->steps, 0, std::numeric_limits<int64_t>::max(),
-                               "Stop after this many optimizer steps");
-                sub.add_flag("--all-rows", a->all_rows,
-                             "Train on every training row (validation rows too) for "
-                             "retrain_epochs epochs, as the sweep retrains its best trial");
-                sub.add_flag("--test", a->test, "Evaluate the final weights on the test set");
-                sub.add_option("--save", a->save,
-                               "Write the final weights (safetensors, with their layout in the "
-                               "metadata)");
-                sub.add_option("--log-steps", a->log_steps, "Write every step's batch loss");
-                sub.callback([a] { run_train(*a); });
-              });
+void options(CLI::App& sub, TrainArgs& a) {
+  sub.add_option("--config", a.config, "Trial config file (TOML)")->required();
+  add_backend_option(sub, &a.backend);
+  add_data_dir_option(sub, a.data_dir);
+  add_workers_option(sub, "--threads", a.threads,
+                     "CPU threads (0: all cores; the results do not depend on it)");
+  sub.add_flag("--tf32", a.tf32, "cuda: TF32 tensor cores for the products");
+  sub.add_option("--init", a.init, "Start from these weights (safetensors)");
+  sub.add_flag("--no-shuffle", a.no_shuffle, "Keep the data order every epoch");
+  sub.add_flag("--no-dropout", a.no_dropout, "Turn dropout layers off");
+  add_int_option(sub, "--steps", a.steps, 0, std::numeric_limits<int64_t>::max(),
+                 "Stop after this many optimizer steps");
+  sub.add_flag("--all-rows", a.all_rows,
+               "Train on every training row (validation rows too) for "
+               "retrain_epochs epochs, as the sweep retrains its best trial");
+  sub.add_flag("--test", a.test, "Evaluate the final weights on the test set");
+  sub.add_option("--save", a.save,
+                 "Write the final weights (safetensors, with their layout in the "
+                 "metadata)");
+  sub.add_option("--log-steps", a.log_steps, "Write every step's batch loss");
+}
+
+const Command<TrainArgs> kCommand("train",
+                                  "Train one configuration (a TOML file of one trial's keys)", 10,
+                                  options, run_train);
 
 }  // namespace
 }  // namespace qrsweep::cli

@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,19 @@ struct Registrar {
   Registrar(std::string name, std::string help, int order, CommandSetup setup) {
     command_registry().push_back({std::move(name), std::move(help), order, std::move(setup)});
   }
+};
+
+// A subcommand whose `options` fill an Args and whose callback calls `run` on it. The
+// callback owns the Args, so it lives as long as the parser that fills it.
+template <typename Args>
+struct Command : Registrar {
+  Command(std::string name, std::string help, int order,
+          std::function<void(CLI::App&, Args&)> options, std::function<void(Args&)> run)
+      : Registrar(std::move(name), std::move(help), order, [options, run](CLI::App& sub) {
+          auto args = std::make_shared<Args>();
+          options(sub, *args);
+          sub.callback([args, run] { run(*args); });
+        }) {}
 };
 
 }  // namespace qrsweep::cli

@@ -84,13 +84,4 @@ void TrialConfig::validate() const {
   if (patience < 1) fail("patience = " + std::to_string(patience) + " < 1");
 }
 
-bool same_config(const TrialConfig& a, const TrialConfig& b) {
-  return a.index == b.index && a.seed == b.seed && a.structure == b.structure &&
-         a.hidden_layers == b.hidden_layers && a.activation == b.activation &&
-         a.allow_dropout == b.allow_dropout && a.allow_momentum == b.allow_momentum &&
-         a.sizes == b.sizes && a.dropout == b.dropout && a.dropout_rate == b.dropout_rate &&
-         a.learning_rate == b.learning_rate && a.momentum == b.momentum &&
-         a.batch_size == b.batch_size && a.max_epochs == b.max_epochs && a.patience == b.patience;
-}
-
 }  // namespace qrsweep

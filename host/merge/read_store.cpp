@@ -23,8 +23,7 @@ void read_all(Db& db, const std::string& path, StoreContents& c) {
     throw DataError(path + " is an empty file, not a qrsweep store");
   c.sweep = store_detail::read_sweep_row(db, path);
   {
-    Statement s(
-        db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
+    Statement s(db, "SELECT " + store_detail::trial_columns() + " FROM trials ORDER BY trial");
     while (s.step()) c.trials.push_back(store_detail::read_trial(s, path));
   }
   for (const TrialRecord& t : c.trials)

@@ -65,43 +65,34 @@ double panel_weight(const CountPanel& p) {
 }  // namespace
 
 Figure balance_figure(const SweepData& data, const SweepFacts&) {
-  Figure f;
-  f.id = "balance";
-  f.title = "Balanced categorical choices";
+  FigureCanvas c("balance", "Balanced categorical choices", kWidth, kHeight);
   if (data.trials.empty()) {
-    f.svg = message_svg("the store holds no trials");
-    f.caption = "The store holds no trials.";
-    return f;
+    return c.empty("the store holds no trials", "The store holds no trials.");
   }
-  Svg svg(kWidth, kHeight);
   const std::vector<CountPanel> panels = count_panels(data);
   int max_count = 1;
-  double units = 0;
+  std::vector<double> weights;
   for (const CountPanel& p : panels) {
-    units += panel_weight(p);
+    weights.push_back(panel_weight(p));
     for (int c : p.counts) max_count = std::max(max_count, c);
   }
-  double x = 0;
+  const std::vector<Frame> frames = side_by_side(weights, kWidth, kHeight, Margins{44, 26, 8, 34});
   for (size_t k = 0; k < panels.size(); ++k) {
     const CountPanel& p = panels[k];
-    const double w = kWidth * panel_weight(p) / units;
-    const Frame frame = inner_frame(x, 0, w, kHeight, Margins{44, 26, 8, 34});
+    const Frame& frame = frames[k];
     AxisScale y(AxisKind::kLinear, 0, max_count * 1.15, frame.bottom(), frame.top);
     y.set_integer(true);
-    draw_category_axes(svg, frame, y, p.names, "", k == 0 ? "trials" : "", p.title);
-    count_bars(svg, frame, y, p.counts, color_class(static_cast<int>(k)));
-    x += w;
+    draw_category_axes(c.svg, frame, y, p.names, "", k == 0 ? "trials" : "", p.title);
+    count_bars(c.svg, frame, y, p.counts, color_class(static_cast<int>(k)));
   }
-  f.caption =
+  return c.done(
       "Trials per option of each categorical choice, over the " +
       std::to_string(data.trials.size()) +
       " trial rows read. Each choice comes from a balanced list (the notebook's "
       "getUniformList): every item of a k-item list appears n // k or n // k + 1 times. The "
       "structure list holds uniform twice and random four times, and the allow-dropout and "
       "allow-momentum lists one no and three yes, on purpose "
-      "(docs/semantics.md#forced-diversification).";
-  f.svg = svg.str();
-  return f;
+      "(docs/semantics.md#forced-diversification).");
 }
 
 }  // namespace qrsweep::report

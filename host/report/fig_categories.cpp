@@ -48,20 +48,16 @@ std::vector<Grouping> groupings(const SweepData& data) {
 }  // namespace
 
 Figure category_figure(const SweepData& data, const SweepFacts& facts) {
-  Figure f;
-  f.id = "categories";
-  f.title = "Min val loss by structure, activation and depth";
-  if (show_no_results(f, data, facts)) return f;
-  Svg svg(kWidth, kHeight);
+  FigureCanvas c("categories", "Min val loss by structure, activation and depth", kWidth, kHeight);
+  if (auto empty = c.no_results(data, facts)) return *empty;
   const LossAxis la = ranked_loss_axis(data, facts);
   const std::vector<Grouping> gs = groupings(data);
-  double units = 0;
-  for (const Grouping& g : gs) units += g.names.size() + 1.2;
-  double x = 0;
-  for (const Grouping& g : gs) {
-    const double w = kWidth * (g.names.size() + 1.2) / units;
-    const Frame frame = inner_frame(x, 0, w, kHeight, Margins{58, 24, 10, 36});
-    x += w;
+  std::vector<double> weights;  // a group's bands plus room for its axis
+  for (const Grouping& g : gs) weights.push_back(g.names.size() + 1.2);
+  const std::vector<Frame> frames = side_by_side(weights, kWidth, kHeight, Margins{58, 24, 10, 36});
+  for (size_t n = 0; n < gs.size(); ++n) {
+    const Grouping& g = gs[n];
+    const Frame& frame = frames[n];
     std::vector<std::vector<double>> values(g.names.size());
     std::vector<std::vector<std::string>> titles(g.names.size());
     for (size_t i : facts.ranked) {
@@ -75,17 +71,15 @@ Figure category_figure(const SweepData& data, const SweepFacts& facts) {
     for (size_t k = 0; k < g.names.size(); ++k)
       labels.push_back(g.names[k] + "\n" + "n=" + std::to_string(values[k].size()));
     AxisScale y(la.kind, la.domain.first, la.domain.second, frame.bottom(), frame.top);
-    draw_category_axes(svg, frame, y, labels, "", loss_label(la), g.title);
-    box_strip(svg, frame, y, values, titles);
+    draw_category_axes(c.svg, frame, y, labels, "", loss_label(la), g.title);
+    box_strip(c.svg, frame, y, values, titles);
   }
-  f.caption = "Min val loss of the " + std::to_string(facts.ranked.size()) +
-              " finished trials with a finite loss, grouped three ways; n is each "
-              "group's count. Boxes span the quartiles with the median inside; "
-              "whiskers reach the furthest trial within 1.5 interquartile ranges. "
-              "Groups of fewer than three trials show their dots only." +
-              off_scale_note(la);
-  f.svg = svg.str();
-  return f;
+  return c.done("Min val loss of the " + std::to_string(facts.ranked.size()) +
+                " finished trials with a finite loss, grouped three ways; n is each "
+                "group's count. Boxes span the quartiles with the median inside; "
+                "whiskers reach the furthest trial within 1.5 interquartile ranges. "
+                "Groups of fewer than three trials show their dots only." +
+                off_scale_note(la));
 }
 
 }  // namespace qrsweep::report

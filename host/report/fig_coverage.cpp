@@ -59,17 +59,12 @@ void coverage_panel(Svg& svg, double x0, const SearchSpace& sp, const std::vecto
 }  // namespace
 
 Figure coverage_figure(const SweepData& data, const SweepFacts&) {
-  Figure f;
-  f.id = "coverage";
-  f.title = "Coverage of the search space";
+  FigureCanvas c("coverage", "Coverage of the search space", kWidth, kHeight);
   const SearchSpace& sp = data.space;
   const size_t n = data.trials.size();
   if (n == 0) {
-    f.svg = message_svg("the store holds no trials");
-    f.caption = "The store holds no trials.";
-    return f;
+    return c.empty("the store holds no trials", "The store holds no trials.");
   }
-  Svg svg(kWidth, kHeight);
   std::vector<double> lr, bs, unit;
   for (const ReportTrial& t : data.trials) {
     lr.push_back(t.record.config.learning_rate);
@@ -90,21 +85,19 @@ Figure coverage_figure(const SweepData& data, const SweepFacts&) {
   const double cd_sampled = centered_discrepancy_sq(unit, 2);
   const double cd_random = centered_discrepancy_sq(runit, 2);
   const std::string sampler = sampler_name(sp.sampler);
-  coverage_panel(svg, 0, sp, lr, bs, color_class(0),
+  coverage_panel(c.svg, 0, sp, lr, bs, color_class(0),
                  "sampled (" + sampler + "), n = " + std::to_string(n) +
                      ":  CD\u00b2 = " + cd2_text(cd_sampled));
   coverage_panel(
-      svg, kWidth / 2, sp, rlr, rbs, color_class(1),
+      c.svg, kWidth / 2, sp, rlr, rbs, color_class(1),
       "Philox pseudo-random, n = " + std::to_string(n) + ":  CD\u00b2 = " + cd2_text(cd_random));
-  f.caption = "Learning rate against batch size of every trial row read (left, sampler <b>" +
-              sampler +
-              "</b>) and of as many Philox pseudo-random points over the same ranges "
-              "(right), each with its marginal rugs above and to the right. Squared centered L2 "
-              "discrepancy of each set in the unit square (lower is more even): sampled <b>" +
-              cd2_text(cd_sampled) + "</b>, pseudo-random <b>" + cd2_text(cd_random) +
-              "</b>. Batch sizes are rounded to integers in both sets.";
-  f.svg = svg.str();
-  return f;
+  return c.done("Learning rate against batch size of every trial row read (left, sampler <b>" +
+                sampler +
+                "</b>) and of as many Philox pseudo-random points over the same ranges "
+                "(right), each with its marginal rugs above and to the right. Squared centered L2 "
+                "discrepancy of each set in the unit square (lower is more even): sampled <b>" +
+                cd2_text(cd_sampled) + "</b>, pseudo-random <b>" + cd2_text(cd_random) +
+                "</b>. Batch sizes are rounded to integers in both sets.");
 }
 
 }  // namespace qrsweep::report

@@ -35,10 +35,7 @@ Axes curve_axes(const Frame& frame, const std::vector<std::vector<double>>& ys, 
 }  // namespace
 
 Figure curves_figure(const SweepData& data, const SweepFacts& facts) {
-  Figure f;
-  f.id = "curves";
-  f.title = "Learning curves";
-  Svg svg(kWidth, kHeight);
+  FigureCanvas c("curves", "Learning curves", kWidth, kHeight);
   std::vector<size_t> top;
   for (size_t i : facts.ranked)
     if (data.trials[i].record.status == TrialStatus::kDone && top.size() < kTop) top.push_back(i);
@@ -49,9 +46,7 @@ Figure curves_figure(const SweepData& data, const SweepFacts& facts) {
                                 ? no_results_message(data)
                                 : "no done trial with a finite val loss yet (the finished "
                                   "ones diverged or failed)";
-    f.svg = message_svg(why);
-    f.caption = kFilledLater;
-    return f;
+    return c.empty(why, kFilledLater);
   }
 
   std::vector<std::vector<double>> ys;
@@ -65,19 +60,19 @@ Figure curves_figure(const SweepData& data, const SweepFacts& facts) {
     ys.push_back(y);
   }
   Axes ax = curve_axes(left, ys, max_epoch);
-  draw_axes(svg, ax, "epoch",
+  draw_axes(c.svg, ax, "epoch",
             std::string("val loss") + (ax.y.kind() == AxisKind::kLog ? " (log)" : ""),
             "val loss of the " + std::to_string(top.size()) + " best trials");
   // Worst first, so the best trial's line ends up on top.
   for (size_t r = top.size(); r-- > 0;) {
     const ReportTrial& t = data.trials[top[r]];
-    line_series(svg, ax,
+    line_series(c.svg, ax,
                 {epoch_numbers(t), ys[r], color_class(static_cast<int>(r)),
                  "#" + std::to_string(r + 1) + " " + trial_tooltip(t)});
   }
   for (size_t r = 0; r < top.size(); ++r) {
     const ReportTrial& t = data.trials[top[r]];
-    legend(svg, left.right() + 14, left.top + 10 + 16.0 * r,
+    legend(c.svg, left.right() + 14, left.top + 10 + 16.0 * r,
            {{"#" + std::to_string(r + 1) + " trial " + std::to_string(t.record.config.index),
              color_class(static_cast<int>(r)), true}});
   }
@@ -90,22 +85,22 @@ Figure curves_figure(const SweepData& data, const SweepFacts& facts) {
   }
   Axes bx = curve_axes(right, {train, val},
                        std::max(1, best.epochs.empty() ? 1 : best.epochs.back().epoch));
-  draw_axes(svg, bx, "epoch", std::string("loss") + (bx.y.kind() == AxisKind::kLog ? " (log)" : ""),
+  draw_axes(c.svg, bx, "epoch",
+            std::string("loss") + (bx.y.kind() == AxisKind::kLog ? " (log)" : ""),
             "best trial " + std::to_string(best.record.config.index));
-  line_series(svg, bx, {epoch_numbers(best), train, color_class(1), "training loss"});
-  line_series(svg, bx, {epoch_numbers(best), val, color_class(0), "validation loss"});
-  svg.circle(bx.x(best.record.min_val_loss_epoch), bx.y(best.record.min_val_loss), 5, "mk-best",
-             "min val loss " + short_number(best.record.min_val_loss, 4) + " at epoch " +
-                 std::to_string(best.record.min_val_loss_epoch));
-  legend(svg, right.left + 8, right.top + 14,
+  line_series(c.svg, bx, {epoch_numbers(best), train, color_class(1), "training loss"});
+  line_series(c.svg, bx, {epoch_numbers(best), val, color_class(0), "validation loss"});
+  c.svg.circle(bx.x(best.record.min_val_loss_epoch), bx.y(best.record.min_val_loss), 5, "mk-best",
+               "min val loss " + short_number(best.record.min_val_loss, 4) + " at epoch " +
+                   std::to_string(best.record.min_val_loss_epoch));
+  legend(c.svg, right.left + 8, right.top + 14,
          {{"train", color_class(1), true}, {"val", color_class(0), true}});
-  f.caption = "Left: validation loss after each epoch of the " + std::to_string(top.size()) +
-              " done trials with the lowest min val loss (#1 is the best). Right: the best trial's "
-              "training loss (measured during each epoch, dropout on) and validation loss (end of "
-              "epoch, no dropout); the ring marks its min val loss. Non-finite losses break a line "
-              "rather than being drawn.";
-  f.svg = svg.str();
-  return f;
+  return c.done(
+      "Left: validation loss after each epoch of the " + std::to_string(top.size()) +
+      " done trials with the lowest min val loss (#1 is the best). Right: the best trial's "
+      "training loss (measured during each epoch, dropout on) and validation loss (end of "
+      "epoch, no dropout); the ring marks its min val loss. Non-finite losses break a line "
+      "rather than being drawn.");
 }
 
 }  // namespace qrsweep::report

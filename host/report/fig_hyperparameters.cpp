@@ -40,11 +40,8 @@ std::vector<Param> params(const SearchSpace& sp) {
 }  // namespace
 
 Figure hyperparameter_figure(const SweepData& data, const SweepFacts& facts) {
-  Figure f;
-  f.id = "hyperparameters";
-  f.title = "Hyperparameters against min val loss";
-  if (show_no_results(f, data, facts)) return f;
-  Svg svg(kWidth, kHeight);
+  FigureCanvas c("hyperparameters", "Hyperparameters against min val loss", kWidth, kHeight);
+  if (auto empty = c.no_results(data, facts)) return *empty;
   const LossAxis la = ranked_loss_axis(data, facts);
   const std::vector<Param> ps = params(data.space);
   const double pw = kWidth / 3, ph = kHeight / 2;
@@ -58,7 +55,7 @@ Figure hyperparameter_figure(const SweepData& data, const SweepFacts& facts) {
     auto xe = extent(xs, xk);
     const Axes ax = make_axes(frame, xk, pad(xe ? *xe : std::make_pair(0.0, 1.0), xk, 0.04),
                               la.kind, la.domain);
-    draw_axes(svg, ax, xlabel, loss_label(la), "");
+    draw_axes(c.svg, ax, xlabel, loss_label(la), "");
     std::vector<Dot> ds;
     for (size_t i : facts.ranked) {
       const ReportTrial& t = data.trials[i];
@@ -68,31 +65,29 @@ Figure hyperparameter_figure(const SweepData& data, const SweepFacts& facts) {
                                                                 : color_class(2);
       ds.push_back({p.value(c), t.record.min_val_loss, cls, trial_tooltip(t)});
     }
-    dots(svg, ax, ds, facts.ranked.size() > 150 ? 2.4 : 3.2);  // smaller dots when many
+    dots(c.svg, ax, ds, facts.ranked.size() > 150 ? 2.4 : 3.2);  // smaller dots when many
     if (facts.best) {  // the best trial's loss is the lowest: never above the axis
       const ReportTrial& b = data.trials[*facts.best];
-      svg.circle(ax.x(p.value(b.record.config)), ax.y(b.record.min_val_loss), 6, "mk-best",
-                 "best: " + trial_tooltip(b));
+      c.svg.circle(ax.x(p.value(b.record.config)), ax.y(b.record.min_val_loss), 6, "mk-best",
+                   "best: " + trial_tooltip(b));
     }
   }
   // The sixth slot holds the legend.
   const double lx = 2 * pw + 70, ly = ph + 60;
-  svg.text(lx, ly - 22, "legend", "start", "pt");
-  legend(svg, lx, ly, {{"done", color_class(0)}});
-  legend(svg, lx, ly + 18, {{"diverged or failed (min before it stopped)", color_class(2)}});
-  legend(svg, lx, ly + 36, {{"not sampled for this trial (0)", "cg"}});
-  svg.circle(lx + 5, ly + 54 - 3.5, 6, "sw-best");
-  svg.text(lx + 14, ly + 54, "the best trial", "start", "lg");
-  f.caption =
+  c.svg.text(lx, ly - 22, "legend", "start", "pt");
+  legend(c.svg, lx, ly, {{"done", color_class(0)}});
+  legend(c.svg, lx, ly + 18, {{"diverged or failed (min before it stopped)", color_class(2)}});
+  legend(c.svg, lx, ly + 36, {{"not sampled for this trial (0)", "cg"}});
+  c.svg.circle(lx + 5, ly + 54 - 3.5, 6, "sw-best");
+  c.svg.text(lx + 14, ly + 54, "the best trial", "start", "lg");
+  return c.done(
       "One dot per finished trial with a finite min val loss (" +
       std::to_string(facts.ranked.size()) +
       " trials). Axes are logarithmic where the space samples a hyperparameter on a log "
       "scale (and the loss axis where losses span more than 30x). Momentum is 0 for trials "
       "that do not allow it and D1R is 0 where layer 1 has no dropout: those dots are grey. "
       "L1N can leave the layer-size range for ascending and descending structures." +
-      off_scale_note(la);
-  f.svg = svg.str();
-  return f;
+      off_scale_note(la));
 }
 
 }  // namespace qrsweep::report

@@ -46,10 +46,7 @@ void progress_panel(Svg& svg, const Axes& ax, const SweepData& data,
 }  // namespace
 
 Figure progress_figure(const SweepData& data, const SweepFacts& facts) {
-  Figure f;
-  f.id = "progress";
-  f.title = "Best so far";
-  Svg svg(kWidth, kHeight);
+  FigureCanvas c("progress", "Best so far", kWidth, kHeight);
   const Frame left = inner_frame(0, 0, kWidth / 2, kHeight);
   const Frame right = inner_frame(kWidth / 2, 0, kWidth / 2, kHeight);
   // Finish order needs the timestamps; without them, index order is the best guess.
@@ -60,7 +57,7 @@ Figure progress_figure(const SweepData& data, const SweepFacts& facts) {
       if (is_finished(data.trials[i].record.status)) order.push_back(i);
   std::vector<double> losses;
   for (size_t i : order) losses.push_back(data.trials[i].record.min_val_loss);
-  if (show_no_results(f, data, facts)) return f;
+  if (auto empty = c.no_results(data, facts)) return *empty;
   const LossAxis la = loss_axis(losses);
   const std::string ylabel = loss_label(la);
 
@@ -70,14 +67,14 @@ Figure progress_figure(const SweepData& data, const SweepFacts& facts) {
                       pad({1.0, static_cast<double>(order.size())}, AxisKind::kLinear, 0.03),
                       la.kind, la.domain);
   ax.x.set_integer(true);
-  draw_axes(svg, ax, timed ? "trials finished" : "trials finished (index order: no timestamps)",
+  draw_axes(c.svg, ax, timed ? "trials finished" : "trials finished (index order: no timestamps)",
             ylabel, "best so far vs trials finished");
-  progress_panel(svg, ax, data, order, counts);
-  legend(svg, left.right() - 150, left.top - 8,
+  progress_panel(c.svg, ax, data, order, counts);
+  legend(c.svg, left.right() - 150, left.top - 8,
          {{"best so far", color_class(0), true}, {"a trial", "cg"}});
 
   if (!timed) {
-    draw_empty(svg, right, "best so far vs wall time", "the store has no finish timestamps");
+    draw_empty(c.svg, right, "best so far vs wall time", "the store has no finish timestamps");
   } else {
     double max_s = 0;
     for (size_t i : order) max_s = std::max(max_s, data.trials[i].finished_s);
@@ -86,19 +83,17 @@ Figure progress_figure(const SweepData& data, const SweepFacts& facts) {
     for (size_t i : order) ts.push_back(data.trials[i].finished_s / u.seconds);
     Axes bx = make_axes(right, AxisKind::kLinear,
                         pad({0.0, max_s / u.seconds}, AxisKind::kLinear, 0.03), la.kind, la.domain);
-    draw_axes(svg, bx, std::string("wall time since the first trial started (") + u.name + ")",
+    draw_axes(c.svg, bx, std::string("wall time since the first trial started (") + u.name + ")",
               ylabel, "best so far vs wall time");
-    progress_panel(svg, bx, data, order, ts);
+    progress_panel(c.svg, bx, data, order, ts);
   }
-  f.caption =
+  return c.done(
       "The lowest min val loss among done trials so far (line) after each trial finished "
       "(grey dots; red: diverged or failed, which never count as the best), against the "
       "number of trials finished in the order they finished (left) and against the time "
       "they finished (right). Finish times come from the store's timestamps, refined by "
       "each trial's own duration within the timestamps' one-second resolution." +
-      off_scale_note(la);
-  f.svg = svg.str();
-  return f;
+      off_scale_note(la));
 }
 
 }  // namespace qrsweep::report

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "report/axes.h"
 #include "report/stats.h"
@@ -56,23 +57,11 @@ std::string trial_tooltip(const ReportTrial& t) {
 }
 
 std::string short_structure_name(Structure s) {
-  switch (s) {
-    case Structure::kUniform:
-      return "uniform";
-    case Structure::kAscendingMin:
-      return "asc. min";
-    case Structure::kAscendingMax:
-      return "asc. max";
-    case Structure::kDescendingMin:
-      return "desc. min";
-    case Structure::kDescendingMax:
-      return "desc. max";
-    case Structure::kRandom:
-      return "random";
-    case Structure::kGiven:
-      return "given";
-  }
-  return "?";
+  // In Structure's order (trial.h).
+  static const char* const kNames[] = {"uniform",   "asc. min", "asc. max", "desc. min",
+                                       "desc. max", "random",   "given"};
+  const size_t i = static_cast<size_t>(s);
+  return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 const std::vector<Structure>& sampled_structures() {
@@ -108,11 +97,43 @@ std::string no_results_message(const SweepData& data) {
   return detail.empty() ? s : s + " (" + detail + ")";
 }
 
-bool show_no_results(Figure& f, const SweepData& data, const SweepFacts& facts) {
-  if (!facts.ranked.empty()) return false;
-  f.svg = message_svg(no_results_message(data));
-  f.caption = kFilledLater;
-  return true;
+FigureCanvas::FigureCanvas(std::string id, std::string title, double width, double height)
+    : svg(width, height) {
+  figure_.id = std::move(id);
+  figure_.title = std::move(title);
+}
+
+Figure FigureCanvas::done(std::string caption) const {
+  Figure f = figure_;
+  f.caption = std::move(caption);
+  f.svg = svg.str();
+  return f;
+}
+
+Figure FigureCanvas::empty(const std::string& why, std::string caption) const {
+  Figure f = figure_;
+  f.caption = std::move(caption);
+  f.svg = message_svg(why);
+  return f;
+}
+
+std::optional<Figure> FigureCanvas::no_results(const SweepData& data,
+                                               const SweepFacts& facts) const {
+  if (!facts.ranked.empty()) return std::nullopt;
+  return empty(no_results_message(data), kFilledLater);
+}
+
+std::vector<Frame> side_by_side(const std::vector<double>& weights, double width, double height,
+                                const Margins& m) {
+  double units = 0;
+  for (double w : weights) units += w;
+  std::vector<Frame> frames;
+  double x = 0;
+  for (double w : weights) {
+    frames.push_back(inner_frame(x, 0, width * w / units, height, m));
+    x += width * w / units;
+  }
+  return frames;
 }
 
 LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts) {

@@ -1,14 +1,17 @@
 // Small helpers the figures share: the loss axis (log when losses span a wide range),
 // trial tooltips, short category names, and the message for panels without results.
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "qrsweep/space.h"
 #include "qrsweep/trial.h"
+#include "report/axes.h"
 #include "report/figures.h"
 #include "report/scale.h"
+#include "report/svg.h"
 #include "report/sweep_data.h"
 #include "report/sweep_facts.h"
 
@@ -48,8 +51,28 @@ std::string message_svg(const std::string& message);
 
 // Why a results panel is empty: "no trial has finished yet (3 running, 5 queued)", ...
 std::string no_results_message(const SweepData& data);
-// When no trial has a result yet, fills `f` with that message and returns true.
-bool show_no_results(Figure& f, const SweepData& data, const SweepFacts& facts);
+// A figure as it is drawn: its id and title, and the canvas its panels draw on. Every
+// figure ends in one of the three figures it gives.
+class FigureCanvas {
+ public:
+  FigureCanvas(std::string id, std::string title, double width, double height);
+  // The canvas drawn, with `caption` (HTML) under it.
+  Figure done(std::string caption) const;
+  // A whole-width strip saying `why` there is nothing to draw, in place of the panels.
+  Figure empty(const std::string& why, std::string caption) const;
+  // When no trial has a result yet, the figure saying so (no_results_message); else nullopt.
+  std::optional<Figure> no_results(const SweepData& data, const SweepFacts& facts) const;
+
+  Svg svg;
+
+ private:
+  Figure figure_;
+};
+// Panels side by side across a width x height canvas, each as wide as its share of
+// `weights`, inset by `m`.
+std::vector<Frame> side_by_side(const std::vector<double>& weights, double width, double height,
+                                const Margins& m);
+
 // The loss axis over the min val losses of the ranked trials (those with a result).
 LossAxis ranked_loss_axis(const SweepData& data, const SweepFacts& facts);
 

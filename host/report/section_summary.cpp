@@ -109,12 +109,7 @@ std::string summary_html(const SweepData& data, const SweepFacts& f) {
   run += "</dl>";
 
   std::string progress = "<div class=\"chips\" id=\"status-counts\">";
-  const std::pair<const char*, int> counts[] = {{"done", f.done},
-                                                {"diverged", f.diverged},
-                                                {"failed", f.failed},
-                                                {"running", f.running},
-                                                {"queued", f.queued}};
-  for (const auto& [name, n] : counts)
+  for (const auto& [name, n] : f.status_counts())
     progress += "<span class=\"s-" + std::string(name) + "\" data-status=\"" + name +
                 "\" data-count=\"" + std::to_string(n) + "\">" + std::to_string(n) + " " + name +
                 "</span>";

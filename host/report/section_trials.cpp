@@ -48,12 +48,7 @@ const char* const kHeaders[] = {
 
 std::string trials_table_html(const SweepData& data, const SweepFacts& f) {
   std::string out = "<div class=\"controls\" id=\"filters\">Show: ";
-  const std::pair<const char*, int> counts[] = {{"done", f.done},
-                                                {"diverged", f.diverged},
-                                                {"failed", f.failed},
-                                                {"running", f.running},
-                                                {"queued", f.queued}};
-  for (const auto& [name, n] : counts) {
+  for (const auto& [name, n] : f.status_counts()) {
     if (n == 0) continue;
     out += "<label><input type=\"checkbox\" checked data-status=\"" + std::string(name) + "\"> " +
            name + " (" + std::to_string(n) + ")</label>";

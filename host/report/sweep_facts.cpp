@@ -12,6 +12,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// SweepFacts' count of each TrialStatus, in the enum's order.
+int SweepFacts::*const kCountOf[] = {&SweepFacts::queued, &SweepFacts::running, &SweepFacts::done,
+                                     &SweepFacts::diverged, &SweepFacts::failed};
+
 // An epoch of a done trial takes ceil(N / B) optimizer steps (the last batch may be partial,
 // docs/semantics.md#epochs), so steps / epochs = k pins N into ((k - 1) B, k B]. Intersecting the
 // intervals of every done trial (each with its own B) narrows N down, usually to one value; the
@@ -34,6 +38,16 @@ std::optional<std::pair<int64_t, int64_t>> derive_training_rows(const SweepData&
 
 }  // namespace
 
+int SweepFacts::count(TrialStatus s) const { return this->*kCountOf[static_cast<int>(s)]; }
+
+std::vector<std::pair<const char*, int>> SweepFacts::status_counts() const {
+  std::vector<std::pair<const char*, int>> out;
+  for (TrialStatus s : {TrialStatus::kDone, TrialStatus::kDiverged, TrialStatus::kFailed,
+                        TrialStatus::kRunning, TrialStatus::kQueued})
+    out.emplace_back(trial_status_name(s), count(s));
+  return out;
+}
+
 bool has_result(const ReportTrial& t) {
   return is_finished(t.record.status) && std::isfinite(t.record.min_val_loss);
 }
@@ -43,23 +57,7 @@ SweepFacts compute_facts(const SweepData& data) {
   std::vector<TrialRecord> records;
   for (size_t i = 0; i < data.trials.size(); ++i) {
     const ReportTrial& t = data.trials[i];
-    switch (t.record.status) {
-      case TrialStatus::kQueued:
-        ++f.queued;
-        break;
-      case TrialStatus::kRunning:
-        ++f.running;
-        break;
-      case TrialStatus::kDone:
-        ++f.done;
-        break;
-      case TrialStatus::kDiverged:
-        ++f.diverged;
-        break;
-      case TrialStatus::kFailed:
-        ++f.failed;
-        break;
-    }
+    ++(f.*kCountOf[static_cast<int>(t.record.status)]);
     f.epochs_trained += static_cast<int64_t>(t.epochs.size());
     if (has_result(t)) f.ranked.push_back(i);
     if (is_finished(t.record.status) && std::isfinite(t.finished_s)) f.by_finish.push_back(i);

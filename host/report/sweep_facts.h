@@ -14,6 +14,11 @@ struct SweepFacts {
   int queued = 0, running = 0, done = 0, diverged = 0, failed = 0;
   int finished() const { return done + diverged + failed; }
   int total() const { return finished() + queued + running; }
+  // The trials of status `s` (one of the counts above).
+  int count(TrialStatus s) const;
+  // Each status's name and count in the order the page lists them: done, diverged, failed,
+  // running, queued.
+  std::vector<std::pair<const char*, int>> status_counts() const;
 
   std::optional<size_t> best;     // position in SweepData::trials
   std::vector<size_t> ranked;     // trials with a finite min val loss, lowest first

@@ -1,7 +1,6 @@
 // The search space's maths, validation and canonical TOML form (space.h); reading TOML
 // lives in space_parse.cpp.
 #include "qrsweep/space.h"
-#include "sampler/space_data.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +9,11 @@
 #include <limits>
 #include <utility>
 
+#include "config/toml_reader.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/trial.h"
+#include "sampler/space_data.h"
 
 namespace qrsweep {
 
@@ -22,38 +23,6 @@ constexpr int kMaxTrials = 100'000;  // far past any sweep; its plan is drawn in
 // Bounds that keep every derived integer (ascending min multiplies by up to 5) in an int.
 constexpr double kMaxLayerSize = 1'000'000;
 constexpr double kMaxBatchSize = 100'000'000;
-
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string toml_bool(bool b) { return b ? "true" : "false"; }
 
@@ -79,11 +48,7 @@ KeyValues flatten(const SearchSpace& s) {
   kv.emplace_back("max_epochs", std::to_string(s.max_epochs));
   kv.emplace_back("patience", std::to_string(s.patience));
   kv.emplace_back("clamp_layer_sizes", toml_bool(s.clamp_layer_sizes));
-  add_range(kv, "layer_size", s.layer_size);
-  add_range(kv, "dropout_rate", s.dropout_rate);
-  add_range(kv, "learning_rate", s.learning_rate);
-  add_range(kv, "momentum", s.momentum);
-  add_range(kv, "batch_size", s.batch_size);
+  for (const SpaceRange& sr : space_ranges()) add_range(kv, sr.key, s.*sr.member);
   kv.emplace_back("data.format", toml_string(s.data.format));
   kv.emplace_back("data.dir", toml_string(s.data.dir));
   kv.emplace_back("data.train_csv", toml_string(s.data.train_csv));
@@ -122,6 +87,19 @@ void check_range(const std::string& origin, const std::string& name, const Range
 
 }  // namespace
 
+const std::vector<SpaceRange>& space_ranges() {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  static const std::vector<SpaceRange> ranges = {
+      {"layer_size", &SearchSpace::layer_size, 1.0, false, kMaxLayerSize, false, "layer sizes"},
+      {"dropout_rate", &SearchSpace::dropout_rate, 0.0, false, 1.0, true,
+       "a rate of 1 drops every unit"},
+      {"learning_rate", &SearchSpace::learning_rate, 0.0, true, kInf, false, ""},
+      {"momentum", &SearchSpace::momentum, 0.0, false, 1.0, false, "momentum is in [0, 1]"},
+      {"batch_size", &SearchSpace::batch_size, 1.0, false, kMaxBatchSize, false, "batch sizes"},
+  };
+  return ranges;
+}
+
 const char* scale_name(Scale s) { return s == Scale::kLog ? "log" : "linear"; }
 const char* sampler_name(SamplerKind s) { return s == SamplerKind::kRandom ? "random" : "sobol"; }
 
@@ -153,32 +131,18 @@ void validate_space(const SearchSpace& s, const std::string& origin) {
       fail(origin, "activations[" + std::to_string(i) + "]", activation_name(a),
            "unknown activation (expected relu, tanh or sigmoid)");
   }
-  check_range(origin, "layer_size", s.layer_size);
-  if (s.layer_size.low < 1.0)
-    fail(origin, "layer_size.low", format_double(s.layer_size.low), "layer sizes must be >= 1");
-  if (s.layer_size.high > kMaxLayerSize)
-    fail(origin, "layer_size.high", format_double(s.layer_size.high),
-         "must be <= " + format_double(kMaxLayerSize));
-  check_range(origin, "dropout_rate", s.dropout_rate);
-  if (s.dropout_rate.low < 0.0)
-    fail(origin, "dropout_rate.low", format_double(s.dropout_rate.low), "must be >= 0");
-  if (s.dropout_rate.high >= 1.0)
-    fail(origin, "dropout_rate.high", format_double(s.dropout_rate.high),
-         "must be < 1 (a rate of 1 drops every unit)");
-  check_range(origin, "learning_rate", s.learning_rate);
-  if (s.learning_rate.low <= 0.0)
-    fail(origin, "learning_rate.low", format_double(s.learning_rate.low), "must be > 0");
-  check_range(origin, "momentum", s.momentum);
-  if (s.momentum.low < 0.0)
-    fail(origin, "momentum.low", format_double(s.momentum.low), "must be in [0, 1]");
-  if (s.momentum.high > 1.0)
-    fail(origin, "momentum.high", format_double(s.momentum.high), "must be in [0, 1]");
-  check_range(origin, "batch_size", s.batch_size);
-  if (s.batch_size.low < 1.0)
-    fail(origin, "batch_size.low", format_double(s.batch_size.low), "batch sizes must be >= 1");
-  if (s.batch_size.high > kMaxBatchSize)
-    fail(origin, "batch_size.high", format_double(s.batch_size.high),
-         "must be <= " + format_double(kMaxBatchSize));
+  for (const SpaceRange& sr : space_ranges()) {
+    const Range& r = s.*sr.member;
+    const std::string key = sr.key;
+    check_range(origin, key, r);
+    const std::string why = *sr.why ? std::string(" (") + sr.why + ")" : "";
+    if (sr.min_open ? !(r.low > sr.min) : !(r.low >= sr.min))
+      fail(origin, key + ".low", format_double(r.low),
+           std::string("must be ") + (sr.min_open ? "> " : ">= ") + format_double(sr.min) + why);
+    if (sr.max_open ? !(r.high < sr.max) : !(r.high <= sr.max))
+      fail(origin, key + ".high", format_double(r.high),
+           std::string("must be ") + (sr.max_open ? "< " : "<= ") + format_double(sr.max) + why);
+  }
   check_int_at_least(origin, "max_epochs", s.max_epochs, 1);
   check_int_at_least(origin, "patience", s.patience, 1);
   validate_data_source(s.data, origin);

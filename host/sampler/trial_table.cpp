@@ -1,7 +1,9 @@
-// The trial table's columns and cells (trial_table.h): one TrialConfig per row, in the
-// notebook's column order so its all_trials.csv and ours line up.
+// The trial table's columns and cells (trial_table.h): one TrialConfig per row, its
+// columns those of core/trial_fields.h in the notebook's order, so its all_trials.csv and
+// ours line up.
 #include "qrsweep/trial_table.h"
 
+#include "core/trial_fields.h"
 #include "qrsweep/number_format.h"
 
 namespace qrsweep {
@@ -11,55 +13,45 @@ Cell int_cell(int64_t v) { return Cell{Cell::Kind::kInt, std::to_string(v)}; }
 Cell float_cell(double v) { return Cell{Cell::Kind::kFloat, format_double(v)}; }
 Cell bool_cell(bool v) { return Cell{Cell::Kind::kBool, v ? "True" : "False"}; }
 
+namespace {
+// Every (field, layer) with a notebook column, in column order; k is the layer's index.
+template <typename F>
+void for_each_column(F&& visit) {
+  for (const TrialField& f : trial_fields())
+    if (f.column)
+      for_each_value(f, f.column, [&](int k, const std::string& name) { visit(f, name, k); });
+}
+
+Cell field_cell(const TrialField& f, const FieldValue& v) {
+  switch (f.type) {
+    case FieldType::kText:
+      return text_cell(v.text);
+    case FieldType::kInt:
+      return int_cell(v.integer);
+    case FieldType::kReal:
+      return float_cell(v.real);
+    case FieldType::kBool:
+      return bool_cell(v.integer != 0);
+  }
+  return text_cell(v.text);
+}
+}  // namespace
+
 const std::vector<std::string>& config_columns() {
-  static const std::vector<std::string> columns = {"Structure",
-                                                   "Number of hidden layers",
-                                                   "Activation",
-                                                   "Allow dropout layers?",
-                                                   "Allow momentum?",
-                                                   "L3",
-                                                   "L4",
-                                                   "L5",
-                                                   "D1",
-                                                   "D2",
-                                                   "D3",
-                                                   "D4",
-                                                   "D5",
-                                                   "L1N",
-                                                   "L2N",
-                                                   "L3N",
-                                                   "L4N",
-                                                   "L5N",
-                                                   "D1R",
-                                                   "D2R",
-                                                   "D3R",
-                                                   "D4R",
-                                                   "D5R",
-                                                   "Learning rate",
-                                                   "Momentum",
-                                                   "Batch size",
-                                                   "Trial",
-                                                   "Seed"};
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> out;
+    for_each_column([&](const TrialField&, const std::string& name, int) { out.push_back(name); });
+    return out;
+  }();
   return columns;
 }
 
 std::vector<Cell> config_cells(const TrialConfig& t) {
   std::vector<Cell> c;
   c.reserve(config_columns().size());
-  c.push_back(text_cell(structure_name(t.structure)));
-  c.push_back(int_cell(t.hidden_layers));
-  c.push_back(text_cell(activation_name(t.activation)));
-  c.push_back(bool_cell(t.allow_dropout));
-  c.push_back(bool_cell(t.allow_momentum));
-  for (int k = 3; k <= kMaxHiddenLayers; ++k) c.push_back(bool_cell(t.hidden_layers >= k));
-  for (int k = 0; k < kMaxHiddenLayers; ++k) c.push_back(bool_cell(t.dropout[k]));
-  for (int k = 0; k < kMaxHiddenLayers; ++k) c.push_back(int_cell(t.sizes[k]));
-  for (int k = 0; k < kMaxHiddenLayers; ++k) c.push_back(float_cell(t.dropout_rate[k]));
-  c.push_back(float_cell(t.learning_rate));
-  c.push_back(float_cell(t.momentum));
-  c.push_back(int_cell(t.batch_size));
-  c.push_back(int_cell(t.index));
-  c.push_back(int_cell(static_cast<int64_t>(t.seed)));
+  for_each_column([&](const TrialField& f, const std::string&, int k) {
+    c.push_back(field_cell(f, f.get(t, k)));
+  });
   return c;
 }
 

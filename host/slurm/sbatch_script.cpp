@@ -153,6 +153,21 @@ std::string merge_command(const SlurmJobOptions& o) {
   return c.str();
 }
 
+// What both jobs write after their names: requeued on preemption, USR1 some seconds
+// before the time limit, output appended to the sweep's Slurm folder as `output`, the
+// resources; then the script's start in the submit directory.
+void job_lines(std::ostringstream& s, const SlurmJobOptions& o, const char* output) {
+  s << "#SBATCH --requeue\n"
+    << "#SBATCH --signal=B:USR1@" << o.signal_seconds << "\n"
+    << "#SBATCH --open-mode=append\n"
+    << "#SBATCH --output=" << slurm_dir(o.out_dir) << "/" << output << "\n";
+  resource_lines(s, o);
+  s << "\n"
+       "set -u\n"
+       "cd "
+    << shell_quote(o.work_dir) << " || exit 1\n";
+}
+
 }  // namespace
 
 std::string shell_quote(const std::string& s) {
@@ -209,19 +224,9 @@ std::string sweep_sbatch(const SlurmJobOptions& o) {
   std::ostringstream s;
   header(s, "qrsweep: the shards of a sweep as a Slurm array job, one shard per task.", o);
   s << "#SBATCH --job-name=qrsweep-" << name_suffix(o.out_dir) << "\n"
-    << "#SBATCH --array=0-" << o.shards - 1 << "\n"
-    << "#SBATCH --requeue\n"
-    << "#SBATCH --signal=B:USR1@" << o.signal_seconds << "\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --output=" << slurm_dir(o.out_dir) << "/sweep-%A_%a.out\n";
-  resource_lines(s, o);
-  s << "\n"
-       "set -u\n"
-       "cd "
-    << shell_quote(o.work_dir)
-    << " || exit 1\n"
-       "shard=\"${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is an array job}/"
-    << n
+    << "#SBATCH --array=0-" << o.shards - 1 << "\n";
+  job_lines(s, o, "sweep-%A_%a.out");
+  s << "shard=\"${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is an array job}/" << n
     << "\"\n"
        "task=\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"
        "echo \"qrsweep slurm: shard $shard as $task (restart ${SLURM_RESTART_COUNT:-0}) on "
@@ -239,18 +244,9 @@ std::string merge_sbatch(const SlurmJobOptions& o) {
          "the best trial.",
          o);
   s << "# Submit it with --dependency=afterany:<the array's job id>.\n"
-    << "#SBATCH --job-name=qrsweep-merge-" << name_suffix(o.out_dir) << "\n"
-    << "#SBATCH --requeue\n"
-    << "#SBATCH --signal=B:USR1@" << o.signal_seconds << "\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --output=" << slurm_dir(o.out_dir) << "/merge-%j.out\n";
-  resource_lines(s, o);
-  s << "\n"
-       "set -u\n"
-       "cd "
-    << shell_quote(o.work_dir)
-    << " || exit 1\n"
-       "echo \"qrsweep slurm: merge as job ${SLURM_JOB_ID:-?} (restart "
+    << "#SBATCH --job-name=qrsweep-merge-" << name_suffix(o.out_dir) << "\n";
+  job_lines(s, o, "merge-%j.out");
+  s << "echo \"qrsweep slurm: merge as job ${SLURM_JOB_ID:-?} (restart "
        "${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date -u +%FT%TZ)\"\n\n";
   setup_lines(s, o);
   runner(s, merge_command(o), "$SLURM_JOB_ID");

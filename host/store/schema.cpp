@@ -3,23 +3,15 @@
 
 #include <string>
 
+#include "core/trial_fields.h"
 #include "qrsweep/common.h"
 #include "qrsweep/store.h"
 
 namespace qrsweep::store_detail {
 
-const char* const kTrialColumns =
-    "trial, seed, structure, hidden_layers, activation, allow_dropout, allow_momentum, "
-    "l3, l4, l5, d1, d2, d3, d4, d5, l1n, l2n, l3n, l4n, l5n, d1r, d2r, d3r, d4r, d5r, "
-    "learning_rate, momentum, batch_size, max_epochs, patience, status, min_val_loss, "
-    "min_val_loss_epoch, max_val_accuracy, max_val_accuracy_epoch, epochs_run, steps, "
-    "seconds, stop_reason, error, backend, started_at, finished_at";
-
 namespace {
 
-// Trials carry their whole configuration, so the table alone says exactly what ran
-// (docs/style.md#one-config); L3..L5 repeat hidden_layers because the notebook's table has them.
-const char* const kSchema = R"sql(
+const char* const kSweepSchema = R"sql(
 CREATE TABLE sweep (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   space_toml TEXT NOT NULL,
@@ -36,26 +28,10 @@ CREATE TABLE sweep (
   updated_at TEXT NOT NULL,
   wall_seconds REAL NOT NULL
 );
-CREATE TABLE trials (
-  trial INTEGER PRIMARY KEY,
-  seed INTEGER NOT NULL,
-  structure TEXT NOT NULL,
-  hidden_layers INTEGER NOT NULL,
-  activation TEXT NOT NULL,
-  allow_dropout INTEGER NOT NULL,
-  allow_momentum INTEGER NOT NULL,
-  l3 INTEGER NOT NULL, l4 INTEGER NOT NULL, l5 INTEGER NOT NULL,
-  d1 INTEGER NOT NULL, d2 INTEGER NOT NULL, d3 INTEGER NOT NULL, d4 INTEGER NOT NULL,
-  d5 INTEGER NOT NULL,
-  l1n INTEGER NOT NULL, l2n INTEGER NOT NULL, l3n INTEGER NOT NULL, l4n INTEGER NOT NULL,
-  l5n INTEGER NOT NULL,
-  d1r REAL NOT NULL, d2r REAL NOT NULL, d3r REAL NOT NULL, d4r REAL NOT NULL,
-  d5r REAL NOT NULL,
-  learning_rate REAL NOT NULL,
-  momentum REAL NOT NULL,
-  batch_size INTEGER NOT NULL,
-  max_epochs INTEGER NOT NULL,
-  patience INTEGER NOT NULL,
+)sql";
+
+// A trial's results, after its fields in the trials table.
+const char* const kResultColumns = R"sql(
   status TEXT NOT NULL
     CHECK (status IN ('queued', 'running', 'done', 'diverged', 'failed')),
   min_val_loss REAL,
@@ -71,6 +47,23 @@ CREATE TABLE trials (
   started_at TEXT,
   finished_at TEXT
 );
+)sql";
+
+const char* const kResultColumnNames[] = {"status",
+                                          "min_val_loss",
+                                          "min_val_loss_epoch",
+                                          "max_val_accuracy",
+                                          "max_val_accuracy_epoch",
+                                          "epochs_run",
+                                          "steps",
+                                          "seconds",
+                                          "stop_reason",
+                                          "error",
+                                          "backend",
+                                          "started_at",
+                                          "finished_at"};
+
+const char* const kOtherTables = R"sql(
 CREATE INDEX trials_status ON trials (status);
 CREATE TABLE epochs (
   trial INTEGER NOT NULL REFERENCES trials (trial),
@@ -110,10 +103,47 @@ CREATE TABLE sweep_identity (
 );
 )sql";
 
+const char* sql_type(FieldType t) {
+  return t == FieldType::kText ? "TEXT" : t == FieldType::kReal ? "REAL" : "INTEGER";
+}
+
+// Trials carry their whole configuration, so the table alone says exactly what ran
+// (docs/style.md#one-config); L3..L5 repeat hidden_layers because the notebook's table has
+// them. The first column (the trial's index) keys the rows.
+std::string trials_table_sql() {
+  std::string sql = "CREATE TABLE trials (\n";
+  for (const TrialField* f : store_fields())
+    for_each_value(*f, f->store, [&](int, const std::string& name) {
+      sql += "  " + name + " " + sql_type(f->type) +
+             (f == store_fields().front() ? " PRIMARY KEY,\n" : " NOT NULL,\n");
+    });
+  return sql + kResultColumns;
+}
+
 }  // namespace
 
+const std::vector<std::string>& trial_column_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const TrialField* f : store_fields())
+      for_each_value(*f, f->store, [&](int, const std::string& name) { out.push_back(name); });
+    out.insert(out.end(), std::begin(kResultColumnNames), std::end(kResultColumnNames));
+    return out;
+  }();
+  return names;
+}
+
+const std::string& trial_columns() {
+  static const std::string joined = [] {
+    std::string out;
+    for (const std::string& c : trial_column_names()) out += (out.empty() ? "" : ", ") + c;
+    return out;
+  }();
+  return joined;
+}
+
 void create_schema(Db& db) {
-  db.exec(kSchema);
+  db.exec(std::string(kSweepSchema) + trials_table_sql() + kOtherTables);
   upgrade_schema(db);
 }
 

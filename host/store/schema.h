@@ -1,13 +1,18 @@
 // The store's SQL schema (version kStoreSchemaVersion) and the checks run when a store
 // file is opened: is it SQLite, is it qrsweep's, is it a version this build reads.
 #pragma once
+#include <string>
+#include <vector>
+
 #include "store/sqlite_db.h"
 
 namespace qrsweep::store_detail {
 
-// Column lists shared by the statements that write and read trials, in table order.
-extern const char* const kTrialColumns;
-constexpr int kTrialColumnCount = 43;
+// The trials table's columns, in table order: a trial's fields (core/trial_fields.h's
+// store_fields()), then its results. The statements that write and read trials share it.
+const std::vector<std::string>& trial_column_names();
+// trial_column_names() as "trial, seed, ...".
+const std::string& trial_columns();
 
 // Creates every table and sets PRAGMA user_version; call inside a transaction.
 void create_schema(Db& db);

@@ -69,22 +69,17 @@ std::string placeholders(int n) {
 }
 
 const std::string& insert_trial_sql() {
-  static const std::string sql = std::string("INSERT INTO trials (") + store_detail::kTrialColumns +
-                                 ") VALUES (" + placeholders(store_detail::kTrialColumnCount) + ")";
+  static const std::string sql =
+      "INSERT INTO trials (" + store_detail::trial_columns() + ") VALUES (" +
+      placeholders(static_cast<int>(store_detail::trial_column_names().size())) + ")";
   return sql;
 }
 
 const std::string& upsert_trial_sql() {
   static const std::string sql = [] {
     std::string set;
-    const std::string cols = store_detail::kTrialColumns;
-    size_t p = 0;
-    while (p < cols.size()) {
-      size_t e = cols.find(", ", p);
-      const std::string c = cols.substr(p, e == std::string::npos ? std::string::npos : e - p);
+    for (const std::string& c : store_detail::trial_column_names())
       if (c != "trial") set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
-      p = e == std::string::npos ? cols.size() : e + 2;
-    }
     return insert_trial_sql() + " ON CONFLICT (trial) DO UPDATE SET " + set;
   }();
   return sql;
@@ -206,8 +201,7 @@ SweepRecord Store::sweep() {
 std::vector<TrialRecord> Store::trials() {
   std::lock_guard<std::mutex> lock(mu_);
   return impl_->read([&](Db& db) {
-    Statement s(
-        db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials ORDER BY trial");
+    Statement s(db, "SELECT " + store_detail::trial_columns() + " FROM trials ORDER BY trial");
     std::vector<TrialRecord> out;
     while (s.step()) out.push_back(store_detail::read_trial(s, path_));
     return out;
@@ -217,8 +211,7 @@ std::vector<TrialRecord> Store::trials() {
 std::optional<TrialRecord> Store::trial(int index) {
   std::lock_guard<std::mutex> lock(mu_);
   return impl_->read([&](Db& db) -> std::optional<TrialRecord> {
-    Statement s(
-        db, std::string("SELECT ") + store_detail::kTrialColumns + " FROM trials WHERE trial = ?");
+    Statement s(db, "SELECT " + store_detail::trial_columns() + " FROM trials WHERE trial = ?");
     s.bind(1, index);
     if (!s.step()) return std::nullopt;
     return store_detail::read_trial(s, path_);

@@ -1,30 +1,24 @@
 // TrialRecord <-> trials row (see trial_row.h).
 #include "store/trial_row.h"
 
+#include "core/trial_fields.h"
 #include "qrsweep/common.h"
 #include "store/schema.h"
 
 namespace qrsweep::store_detail {
 
 void bind_trial(Statement& s, int first, const TrialRecord& r) {
-  const TrialConfig& c = r.config;
   int i = first;
-  s.bind(i++, c.index);
-  s.bind(i++, static_cast<int64_t>(c.seed));
-  s.bind(i++, std::string(structure_name(c.structure)));
-  s.bind(i++, c.hidden_layers);
-  s.bind(i++, std::string(activation_name(c.activation)));
-  s.bind(i++, c.allow_dropout);
-  s.bind(i++, c.allow_momentum);
-  for (int k = 3; k <= kMaxHiddenLayers; ++k) s.bind(i++, c.hidden_layers >= k);
-  for (int k = 0; k < kMaxHiddenLayers; ++k) s.bind(i++, static_cast<bool>(c.dropout[k]));
-  for (int k = 0; k < kMaxHiddenLayers; ++k) s.bind(i++, c.sizes[k]);
-  for (int k = 0; k < kMaxHiddenLayers; ++k) s.bind(i++, c.dropout_rate[k]);
-  s.bind(i++, c.learning_rate);
-  s.bind(i++, c.momentum);
-  s.bind(i++, c.batch_size);
-  s.bind(i++, c.max_epochs);
-  s.bind(i++, c.patience);
+  for (const TrialField* f : store_fields())
+    for_each_value(*f, f->store, [&](int k, const std::string&) {
+      const FieldValue v = f->get(r.config, k);
+      if (f->type == FieldType::kText)
+        s.bind(i++, v.text);
+      else if (f->type == FieldType::kReal)
+        s.bind(i++, v.real);
+      else
+        s.bind(i++, v.integer);
+    });
   s.bind(i++, std::string(trial_status_name(r.status)));
   s.bind(i++, r.min_val_loss);
   s.bind(i++, r.min_val_loss_epoch);
@@ -44,33 +38,29 @@ void bind_trial(Statement& s, int first, const TrialRecord& r) {
     s.bind_null(i++);
   else
     s.bind(i++, r.finished_at);
-  if (i - first != kTrialColumnCount) throw Error("bind_trial: column count mismatch");
+  if (i - first != static_cast<int>(trial_column_names().size()))
+    throw Error("bind_trial: column count mismatch");
 }
 
 TrialRecord read_trial(const Statement& s, const std::string& store_path) {
   TrialRecord r;
-  TrialConfig& c = r.config;
   int i = 0;
-  c.index = static_cast<int>(s.integer(i++));
-  c.seed = static_cast<uint64_t>(s.integer(i++));
   try {
-    c.structure = parse_structure(s.text(i++));
-    c.hidden_layers = static_cast<int>(s.integer(i++));
-    c.activation = parse_activation(s.text(i++));
-    c.allow_dropout = s.integer(i++) != 0;
-    c.allow_momentum = s.integer(i++) != 0;
-    i += 3;  // l3..l5 follow from hidden_layers
-    for (int k = 0; k < kMaxHiddenLayers; ++k) c.dropout[k] = s.integer(i++) != 0;
-    for (int k = 0; k < kMaxHiddenLayers; ++k) c.sizes[k] = static_cast<int>(s.integer(i++));
-    for (int k = 0; k < kMaxHiddenLayers; ++k) c.dropout_rate[k] = s.real(i++);
-    c.learning_rate = s.real(i++);
-    c.momentum = s.real(i++);
-    c.batch_size = static_cast<int>(s.integer(i++));
-    c.max_epochs = static_cast<int>(s.integer(i++));
-    c.patience = static_cast<int>(s.integer(i++));
+    for (const TrialField* f : store_fields())
+      for_each_value(*f, f->store, [&](int k, const std::string&) {
+        FieldValue v;
+        if (f->type == FieldType::kText)
+          v.text = s.text(i);
+        else if (f->type == FieldType::kReal)
+          v.real = s.real(i);
+        else
+          v.integer = s.integer(i);
+        ++i;
+        if (f->set) f->set(r.config, k, v);  // L3..L5 follow from hidden_layers
+      });
     r.status = parse_trial_status(s.text(i++));
   } catch (const Error& e) {
-    throw DataError(store_path + ": trial " + std::to_string(c.index) + ": " + e.what());
+    throw DataError(store_path + ": trial " + std::to_string(r.config.index) + ": " + e.what());
   }
   r.min_val_loss = s.real(i++);
   r.min_val_loss_epoch = static_cast<int>(s.integer(i++));

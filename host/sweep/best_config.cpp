@@ -1,12 +1,31 @@
-// The best trial as a `qrsweep train --config` file (train_config.h's keys), so the
-// winner can be trained again, or from other data, by hand.
+// The best trial as a `qrsweep train --config` file (the keys of core/trial_fields.h), so
+// the winner can be trained again, or from other data, by hand.
 #include <sstream>
 
+#include "core/trial_fields.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/sweep.h"
 #include "sampler/space_data.h"
 
 namespace qrsweep {
+
+namespace {
+// A field's value as TOML: names quoted (they hold no quote or backslash), flags as
+// true / false, reals as their shortest round-trip text.
+std::string toml_value(const TrialField& f, const FieldValue& v) {
+  switch (f.type) {
+    case FieldType::kText:
+      return "\"" + v.text + "\"";
+    case FieldType::kInt:
+      return std::to_string(v.integer);
+    case FieldType::kReal:
+      return format_double(v.real);
+    case FieldType::kBool:
+      return v.integer ? "true" : "false";
+  }
+  return v.text;
+}
+}  // namespace
 
 std::string best_trial_toml(const TrialRecord& best, const DataSource& source) {
   const TrialConfig& c = best.config;
@@ -18,23 +37,17 @@ std::string best_trial_toml(const TrialRecord& best, const DataSource& source) {
     << "# Train it again with: qrsweep train --config best_trial.toml\n"
     << "# Retrain and test it as the sweep did (best.safetensors, its test accuracy):\n"
     << "#   qrsweep train --config best_trial.toml --all-rows --test --save best.safetensors\n";
-  s << "structure = \"" << structure_name(c.structure) << "\"\n";
-  s << "sizes = [";
-  for (int k = 0; k < c.hidden_layers; ++k) s << (k ? ", " : "") << c.sizes[k];
-  s << "]\nactivation = \"" << activation_name(c.activation) << "\"\n";
-  s << "dropout = [";
-  for (int k = 0; k < c.hidden_layers; ++k)
-    s << (k ? ", " : "") << (c.dropout[k] ? "true" : "false");
-  s << "]\ndropout_rates = [";
-  for (int k = 0; k < c.hidden_layers; ++k)
-    s << (k ? ", " : "") << format_double(c.dropout_rate[k]);
-  s << "]\nlearning_rate = " << format_double(c.learning_rate) << "\n";
-  s << "momentum = " << format_double(c.momentum) << "\n";
-  s << "batch_size = " << c.batch_size << "\n";
-  s << "seed = " << c.seed << "\n";
-  s << "trial = " << c.index << "\n";
-  s << "max_epochs = " << c.max_epochs << "\n";
-  s << "patience = " << c.patience << "\n";
+  for (const TrialField& f : trial_fields()) {
+    if (!f.key) continue;
+    s << f.key << " = ";
+    if (!f.first_layer) {
+      s << toml_value(f, f.get(c, 0)) << "\n";
+      continue;
+    }
+    s << "[";
+    for (int k = 0; k < c.hidden_layers; ++k) s << (k ? ", " : "") << toml_value(f, f.get(c, k));
+    s << "]\n";
+  }
   s << "retrain_epochs = " << best.max_val_accuracy_epoch << "\n\n";
   s << data_table_toml(source);
   return s.str();

@@ -62,7 +62,7 @@ void check_plan_rows(const std::string& path, const SweepRecord& sweep,
       fault = "trial " + std::to_string(r.config.index) + " is not in the plan";
       break;
     }
-    if (!same_config(r.config, *it->second)) {
+    if (r.config != *it->second) {
       fault = "trial " + std::to_string(r.config.index) + " differs from the plan";
       break;
     }

@@ -54,9 +54,10 @@ struct TrialConfig {
   int64_t parameter_count(int inputs, int classes) const;
   // Throws ConfigError naming the field when the config cannot be trained.
   void validate() const;
+  // Every field equal (host/core/trial_fields.h lists them): the same row of the same plan,
+  // a store's row against the sampler's.
+  bool operator==(const TrialConfig& o) const;
+  bool operator!=(const TrialConfig& o) const { return !(*this == o); }
 };
-
-// Every field equal: the same row of the same plan (a store's row against the sampler's).
-bool same_config(const TrialConfig& a, const TrialConfig& b);
 
 }  // namespace qrsweep
