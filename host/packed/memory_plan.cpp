@@ -2,6 +2,8 @@
 // allocations one for one, so the plan is what the trial will ask of the allocator.
 #include "packed/memory_plan.h"
 
+#include "device/step_plan.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -37,7 +39,7 @@ size_t resident_bytes(const TrialConfig& cfg, const PassShape& shape) {
   const size_t steps = std::max<size_t>(
       (static_cast<size_t>(shape.n_train) + cfg.batch_size - 1) / cfg.batch_size, 1);
   bytes += block(steps * sizeof(double)) + block(steps * sizeof(int64_t));
-  const size_t chunks = std::max(1, (shape.n_val + shape.eval_chunk - 1) / shape.eval_chunk);
+  const size_t chunks = std::max(1, eval_chunks(shape.n_val));
   bytes += block(chunks * sizeof(double)) + block(chunks * sizeof(int64_t));
   return bytes;
 }

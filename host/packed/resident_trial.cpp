@@ -11,7 +11,7 @@ namespace qrsweep::packed {
 
 int resident_rows(const TrialConfig& cfg, const PassShape& shape) {
   return std::max(cfg.batch_rows(shape.n_train),
-                  std::min(shape.eval_chunk, std::max(shape.n_val, 1)));
+                  std::min(kEvalChunkRows, std::max(shape.n_val, 1)));
 }
 
 ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape,
@@ -29,7 +29,7 @@ ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassSha
   perm_ = DeviceArray<uint32_t>(ex_, std::max(shape.n_train, 1));
   train_loss_ = DeviceArray<double>(ex_, std::max<int64_t>(steps_per_epoch, 1));
   train_correct_ = DeviceArray<int64_t>(ex_, std::max<int64_t>(steps_per_epoch, 1));
-  const int chunks = std::max(1, (shape.n_val + shape.eval_chunk - 1) / shape.eval_chunk);
+  const int chunks = std::max(1, eval_chunks(shape.n_val));
   eval_loss_ = DeviceArray<double>(ex_, chunks);
   eval_correct_ = DeviceArray<int64_t>(ex_, chunks);
 }
@@ -42,9 +42,11 @@ ResidentTrial::~ResidentTrial() {
   }
 }
 
-XentProblem ResidentTrial::xent(const Source& src, int rows, bool train, size_t slot) const {
-  return net_.xent(src, rows, train, (train ? train_loss_.get() : eval_loss_.get()) + slot,
-                   (train ? train_correct_.get() : eval_correct_.get()) + slot);
+StepMember ResidentTrial::step_member() const {
+  const int64_t s = step_in_epoch;
+  return StepMember{&net_,        batch_source(s),         batch_rows(s),
+                    static_cast<uint32_t>(result.steps + s), true,
+                    train_loss_.get() + s, train_correct_.get() + s};
 }
 
 std::vector<uint32_t> ResidentTrial::permutation(const TrialConfig& cfg, int epoch, int n_train) {
@@ -74,32 +76,15 @@ int ResidentTrial::batch_rows(int64_t s) const {
 
 PassStats ResidentTrial::read_train_epoch() const {
   PassStats st;
-  const int64_t steps = steps_per_epoch;
-  if (steps <= 0) return st;
-  std::vector<double> loss(steps);
-  std::vector<int64_t> correct(steps);
-  ex_->copy_to_host(loss.data(), train_loss_.get(), steps * sizeof(double));
-  ex_->copy_to_host(correct.data(), train_correct_.get(), steps * sizeof(int64_t));
-  for (int64_t s = 0; s < steps; ++s) {
-    st.loss_sum += loss[s];
-    st.correct += correct[s];
-    st.samples += batch_rows(s);
-  }
-  st.steps = steps;
+  add_slots(*ex_, Slots{train_loss_.get(), train_correct_.get()}, steps_per_epoch, &st);
+  for (int64_t s = 0; s < steps_per_epoch; ++s) st.samples += batch_rows(s);
+  st.steps = std::max<int64_t>(steps_per_epoch, 0);
   return st;
 }
 
-PassStats ResidentTrial::read_eval(int chunks, int n) const {
+PassStats ResidentTrial::read_eval(int n) const {
   PassStats st;
-  if (n == 0) return st;
-  std::vector<double> loss(chunks);
-  std::vector<int64_t> correct(chunks);
-  ex_->copy_to_host(loss.data(), eval_loss_.get(), chunks * sizeof(double));
-  ex_->copy_to_host(correct.data(), eval_correct_.get(), chunks * sizeof(int64_t));
-  for (int c = 0; c < chunks; ++c) {
-    st.loss_sum += loss[c];
-    st.correct += correct[c];
-  }
+  add_slots(*ex_, eval_slots(), eval_chunks(n), &st);
   st.samples = n;
   return st;
 }
