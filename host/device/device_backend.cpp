@@ -109,7 +109,8 @@ class DeviceSession final : public TrialSession {
         cfg_(validated(cfg)),
         train_view_(train),
         train_(cache_->get(train)),
-        net_(ex_.get(), cfg_, train.dim, train.classes, cfg_.batch_rows(train.n)) {}
+        net_(ex_.get(), cfg_, train.dim, train.classes,
+             trial_arena(cfg_, train.n, std::max(train.n, kEvalChunkRows))) {}
 
   ~DeviceSession() override { quiesce(ex_.get()); }
 
@@ -127,12 +128,8 @@ class DeviceSession final : public TrialSession {
       if (req.order[i] >= static_cast<uint32_t>(n))
         throw Error("train_epoch: row order entry " + std::to_string(i) + " is out of range");
     }
-    if (perm_.size() < static_cast<size_t>(n)) {
-      ex_->synchronize();
-      perm_ = DeviceArray<uint32_t>(ex_.get(), n);
-    }
-    ex_->copy_to_device(perm_.get(), req.order, static_cast<size_t>(n) * sizeof(uint32_t));
-    reserve_slots(static_cast<size_t>(steps));
+    ex_->copy_to_device(net_.order(), req.order, static_cast<size_t>(n) * sizeof(uint32_t));
+    const Slots slots = net_.train_slots();
     std::vector<int> rows(steps);
     for (int64_t s = 0; s < steps; ++s) {
       if (req.should_stop && req.should_stop()) {
@@ -142,14 +139,14 @@ class DeviceSession final : public TrialSession {
       }
       const int start = static_cast<int>(s * bs);
       rows[s] = std::min(bs, n - start);
-      const Source src{train_->x.get(), train_->y.get(), perm_.get() + start, train_->dim};
+      const Source src{train_->x.get(), train_->y.get(), net_.order() + start, train_->dim};
       run_step(*ex_, Pass::kTrain,
                {StepMember{&net_, src, rows[s], static_cast<uint32_t>(req.first_step + s),
-                           req.dropout, slots_.loss + s, slots_.correct + s}});
+                           req.dropout, slots.loss + s, slots.correct + s}});
     }
     if (steps == 0) return st;
     std::vector<double> loss;
-    add_slots(*ex_, slots_, steps, &st, &loss);
+    add_slots(*ex_, slots, steps, &st, &loss);
     for (int64_t s = 0; s < steps; ++s) {
       st.samples += rows[s];
       if (req.step_losses) req.step_losses->push_back(loss[s] / rows[s]);
@@ -164,35 +161,26 @@ class DeviceSession final : public TrialSession {
     if (data.dim != net_.widths().front() || data.classes > net_.widths().back())
       throw Error("evaluate: the data's shape does not fit the trial's network");
     std::shared_ptr<const DeviceData> dev = cache_->get(data);
+    // In groups of as many chunks as the trial has slots, read back after each.
     const int chunks = eval_chunks(data.n);
-    net_.reserve_rows(std::min(kEvalChunkRows, data.n));
-    reserve_slots(static_cast<size_t>(chunks));
-    run_evaluation(*ex_, {EvalMember{&net_, slots_}},
-                   DeviceRows{dev->x.get(), dev->y.get(), data.n, dev->dim}, 0, chunks);
-    add_slots(*ex_, slots_, chunks, &st);
+    const int group = static_cast<int>(net_.layout().arena().eval_slots);
+    const DeviceRows rows{dev->x.get(), dev->y.get(), data.n, dev->dim};
+    for (int first = 0; first < chunks; first += group) {
+      const int count = std::min(group, chunks - first);
+      run_evaluation(*ex_, {EvalMember{&net_, net_.eval_slots()}}, rows, first, count);
+      add_slots(*ex_, net_.eval_slots(), count, &st);
+    }
     st.samples = data.n;
     return st;
   }
 
  private:
-  void reserve_slots(size_t n) {
-    if (n <= loss_slots_.size()) return;
-    ex_->synchronize();
-    loss_slots_ = DeviceArray<double>(ex_.get(), n);
-    correct_slots_ = DeviceArray<int64_t>(ex_.get(), n);
-    slots_ = Slots{loss_slots_.get(), correct_slots_.get()};
-  }
-
   std::shared_ptr<Executor> ex_;  // first: outlives every array below
   std::shared_ptr<DataCache> cache_;
   TrialConfig cfg_;
   DatasetView train_view_;
   std::shared_ptr<const DeviceData> train_;
   TrialBuffers net_;  // after ex_: freed before the executor
-  DeviceArray<uint32_t> perm_;
-  DeviceArray<double> loss_slots_;
-  DeviceArray<int64_t> correct_slots_;
-  Slots slots_;
 };
 
 // The packed scheduler on the backend's executor (host/packed/packed_scheduler.h).

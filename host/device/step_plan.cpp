@@ -64,8 +64,6 @@ int run_step(Executor& ex, Pass pass, const std::vector<StepMember>& group) {
   return train ? 2 * layers + 2 : layers + 1;
 }
 
-int eval_chunks(int n) { return (std::max(n, 0) + kEvalChunkRows - 1) / kEvalChunkRows; }
-
 int run_evaluation(Executor& ex, const std::vector<EvalMember>& group, const DeviceRows& data,
                    int first, int count) {
   int launches = 0;

@@ -15,13 +15,6 @@
 
 namespace qrsweep {
 
-// A run of readback slots in executor memory: slot i's loss sum at loss + i, its count of
-// correct rows at correct + i. One slot per step of an epoch, or per evaluation chunk.
-struct Slots {
-  double* loss = nullptr;
-  int64_t* correct = nullptr;
-};
-
 // One trial's part of a step: its buffers, the rows it reads, its step number (the dropout
 // stream's coordinate) and the slot its loss goes to.
 struct StepMember {
@@ -55,10 +48,8 @@ struct EvalMember {
   Slots slots;
 };
 
-// Chunks of `data` in kEvalChunkRows rows: how many there are.
-int eval_chunks(int n);
-
-// The evaluation pass over chunks [first, first + count) of `data`, one run_step each; chunk c
+// The evaluation pass over chunks [first, first + count) (eval_chunks, core/trial_layout.h) of
+// `data`, one run_step each; chunk c
 // of a member lands in its slot c - first. Returns the launches made.
 int run_evaluation(Executor& ex, const std::vector<EvalMember>& group, const DeviceRows& data,
                    int first, int count);

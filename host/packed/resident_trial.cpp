@@ -9,9 +9,8 @@
 
 namespace qrsweep::packed {
 
-int resident_rows(const TrialConfig& cfg, const PassShape& shape) {
-  return std::max(cfg.batch_rows(shape.n_train),
-                  std::min(kEvalChunkRows, std::max(shape.n_val, 1)));
+ArenaShape resident_arena(const TrialConfig& cfg, const PassShape& shape) {
+  return trial_arena(cfg, shape.n_train, shape.n_val);
 }
 
 ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassShape& shape,
@@ -22,16 +21,10 @@ ResidentTrial::ResidentTrial(Executor* ex, const TrialConfig& cfg, const PassSha
       cfg_(cfg),
       shape_(shape),
       bytes_(bytes),
-      net_(ex, cfg, shape.dim, shape.classes, resident_rows(cfg, shape), init),
+      net_(ex, cfg, shape.dim, shape.classes, resident_arena(cfg, shape), init),
       train_x_(train_x),
       train_y_(train_y) {
   steps_per_epoch = (static_cast<int64_t>(shape.n_train) + cfg_.batch_size - 1) / cfg_.batch_size;
-  perm_ = DeviceArray<uint32_t>(ex_, std::max(shape.n_train, 1));
-  train_loss_ = DeviceArray<double>(ex_, std::max<int64_t>(steps_per_epoch, 1));
-  train_correct_ = DeviceArray<int64_t>(ex_, std::max<int64_t>(steps_per_epoch, 1));
-  const int chunks = std::max(1, eval_chunks(shape.n_val));
-  eval_loss_ = DeviceArray<double>(ex_, chunks);
-  eval_correct_ = DeviceArray<int64_t>(ex_, chunks);
 }
 
 ResidentTrial::~ResidentTrial() {
@@ -46,7 +39,7 @@ StepMember ResidentTrial::step_member() const {
   const int64_t s = step_in_epoch;
   return StepMember{&net_,        batch_source(s),         batch_rows(s),
                     static_cast<uint32_t>(result.steps + s), true,
-                    train_loss_.get() + s, train_correct_.get() + s};
+                    net_.train_slots().loss + s, net_.train_slots().correct + s};
 }
 
 std::vector<uint32_t> ResidentTrial::permutation(const TrialConfig& cfg, int epoch, int n_train) {
@@ -63,11 +56,11 @@ void ResidentTrial::start_epoch(int e, const std::vector<uint32_t>* perm) {
   if (static_cast<int>(p.size()) != shape_.n_train)
     throw Error("epoch permutation of " + std::to_string(p.size()) + " rows for " +
                 std::to_string(shape_.n_train) + " training rows");
-  if (!p.empty()) ex_->copy_to_device(perm_.get(), p.data(), p.size() * sizeof(uint32_t));
+  if (!p.empty()) ex_->copy_to_device(net_.order(), p.data(), p.size() * sizeof(uint32_t));
 }
 
 Source ResidentTrial::batch_source(int64_t s) const {
-  return Source{train_x_, train_y_, perm_.get() + s * cfg_.batch_size, shape_.dim};
+  return Source{train_x_, train_y_, net_.order() + s * cfg_.batch_size, shape_.dim};
 }
 
 int ResidentTrial::batch_rows(int64_t s) const {
@@ -76,7 +69,7 @@ int ResidentTrial::batch_rows(int64_t s) const {
 
 PassStats ResidentTrial::read_train_epoch() const {
   PassStats st;
-  add_slots(*ex_, Slots{train_loss_.get(), train_correct_.get()}, steps_per_epoch, &st);
+  add_slots(*ex_, net_.train_slots(), steps_per_epoch, &st);
   for (int64_t s = 0; s < steps_per_epoch; ++s) st.samples += batch_rows(s);
   st.steps = std::max<int64_t>(steps_per_epoch, 0);
   return st;

@@ -1,6 +1,6 @@
-// One trial resident in the packed scheduler: its executor buffers and problem descriptors
+// One trial resident in the packed scheduler: its executor memory and problem descriptors
 // (TrialBuffers, host/device/trial_buffers.h, the same as the single-trial DeviceSession's) and
-// its training state (epoch, step, permutation, readback slots, early stopping, history).
+// its training state (epoch, step, early stopping, history).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,8 +19,8 @@ struct PassShape {
   int n_train = 0, n_val = 0;
 };
 
-// Rows of activations a resident trial keeps: a training batch or an evaluation chunk.
-int resident_rows(const TrialConfig& cfg, const PassShape& shape);
+// What a resident trial's allocation holds besides its parameters (core/trial_layout.h).
+ArenaShape resident_arena(const TrialConfig& cfg, const PassShape& shape);
 
 class ResidentTrial {
  public:
@@ -42,7 +42,7 @@ class ResidentTrial {
   const TrialBuffers& net() const { return net_; }
   // The next training step of this epoch: its batch, step number and readback slot.
   StepMember step_member() const;
-  Slots eval_slots() const { return Slots{eval_loss_.get(), eval_correct_.get()}; }
+  Slots eval_slots() const { return net_.eval_slots(); }
 
   // ---- training state, driven by the scheduler ----
   // Starts epoch `epoch` (1-based): its permutation (epoch_permutation, or `perm` when
@@ -69,10 +69,7 @@ class ResidentTrial {
   TrialConfig cfg_;
   PassShape shape_;
   size_t bytes_;
-  TrialBuffers net_;  // before the arrays below: allocated first, freed last
-  DeviceArray<uint32_t> perm_;
-  DeviceArray<double> train_loss_, eval_loss_;
-  DeviceArray<int64_t> train_correct_, eval_correct_;
+  TrialBuffers net_;  // the trial's one allocation
   const uint8_t* train_x_;  // the training bytes the batches gather from (the scheduler's)
   const uint8_t* train_y_;
 };
