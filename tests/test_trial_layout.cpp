@@ -10,7 +10,7 @@
 
 #include "core/trial_layout.h"
 #include "device/device_backend.h"
-#include "packed/memory_plan.h"
+#include "device/memory_plan.h"
 #include "gpu_packed_cases.h"
 #include "qrsweep/trainer.h"
 #include "support/test_support.h"

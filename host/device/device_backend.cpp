@@ -11,7 +11,7 @@
 #include "device/device_dataset.h"
 #include "device/step_plan.h"
 #include "device/trial_buffers.h"
-#include "packed/packed_scheduler.h"
+#include "device/packed_scheduler.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
 
@@ -183,7 +183,7 @@ class DeviceSession final : public TrialSession {
   TrialBuffers net_;  // after ex_: freed before the executor
 };
 
-// The packed scheduler on the backend's executor (host/packed/packed_scheduler.h).
+// The packed scheduler on the backend's executor (device/packed_scheduler.h).
 class DevicePacked final : public PackedTraining {
  public:
   explicit DevicePacked(Executor* ex) : ex_(ex) {}

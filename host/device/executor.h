@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../kernels/problems.cuh"  // relative: CPU-only builds have no kernels/ path
+#include "qrsweep/problems.h"
 
 namespace qrsweep {
 

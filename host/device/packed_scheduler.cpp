@@ -3,7 +3,7 @@
 // that reached an epoch end are validated together (run_evaluation) and decide, one by one,
 // whether to go on; finished trials free their memory and the queue refills it. No reduction
 // crosses trials, so a trial's numbers do not depend on its neighbours.
-#include "packed/packed_scheduler.h"
+#include "device/packed_scheduler.h"
 
 #include <algorithm>
 #include <chrono>
@@ -14,9 +14,9 @@
 
 #include "device/device_dataset.h"
 #include "device/step_plan.h"
-#include "packed/host_parallel.h"
-#include "packed/memory_plan.h"
-#include "packed/resident_trial.h"
+#include "core/host_parallel.h"
+#include "device/memory_plan.h"
+#include "device/resident_trial.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::packed {

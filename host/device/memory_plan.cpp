@@ -1,6 +1,6 @@
 // resident_bytes and plan_budget (memory_plan.h): a resident trial is one allocation of its
 // layout's bytes, so the plan is what the trial will ask of the allocator.
-#include "packed/memory_plan.h"
+#include "device/memory_plan.h"
 
 #include "core/trial_layout.h"
 

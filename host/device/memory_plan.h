@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "device/executor.h"
-#include "packed/resident_trial.h"
+#include "device/resident_trial.h"
 
 namespace qrsweep::packed {
 

@@ -1,6 +1,6 @@
 // ResidentTrial (resident_trial.h): a TrialBuffers (the single-trial session's buffers and
 // descriptors) plus the packed scheduler's per-trial epoch state and readback slots.
-#include "packed/resident_trial.h"
+#include "device/resident_trial.h"
 
 #include <algorithm>
 #include <string>
