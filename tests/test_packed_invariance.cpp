@@ -7,9 +7,9 @@
 #include <cmath>
 
 #include "device/device_backend.h"
-#include "gpu_packed_cases.h"
 #include "device/memory_plan.h"
 #include "device/packed_scheduler.h"
+#include "gpu_packed_cases.h"
 #include "qrsweep/common.h"
 
 // The executor the tests run on; tests/emu runs this file again on the emulated kernels.

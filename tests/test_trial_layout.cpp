@@ -49,22 +49,21 @@ TEST(TrialLayout, BuffersAreAlignedDisjointAndInsideTheAllocation) {
   EXPECT_EQ(l.param_floats(), l.b(3) + 4);
   // Every buffer of the arena: aligned, inside bytes(), and no two overlap.
   const ArenaShape& a = l.arena();
-  EXPECT_EQ(a.rows, 25);  // the evaluation chunk (25 rows) is larger than the batch (9)
+  EXPECT_EQ(a.rows, 25);        // the evaluation chunk (25 rows) is larger than the batch (9)
   EXPECT_EQ(a.train_slots, 7);  // ceil(60 / 9)
   EXPECT_EQ(a.eval_slots, 1);
   const size_t pf = l.param_floats() * sizeof(float);
-  std::vector<std::pair<size_t, size_t>> spans = {
-      {l.params(), pf},
-      {l.grads(), pf},
-      {l.ms(), pf},
-      {l.mom(), pf},
-      {l.dz(0), 25 * 7 * sizeof(float)},
-      {l.dz(1), 25 * 7 * sizeof(float)},
-      {l.order(), 60 * sizeof(uint32_t)},
-      {l.train_loss(), 7 * sizeof(double)},
-      {l.train_correct(), 7 * sizeof(int64_t)},
-      {l.eval_loss(), sizeof(double)},
-      {l.eval_correct(), sizeof(int64_t)}};
+  std::vector<std::pair<size_t, size_t>> spans = {{l.params(), pf},
+                                                  {l.grads(), pf},
+                                                  {l.ms(), pf},
+                                                  {l.mom(), pf},
+                                                  {l.dz(0), 25 * 7 * sizeof(float)},
+                                                  {l.dz(1), 25 * 7 * sizeof(float)},
+                                                  {l.order(), 60 * sizeof(uint32_t)},
+                                                  {l.train_loss(), 7 * sizeof(double)},
+                                                  {l.train_correct(), 7 * sizeof(int64_t)},
+                                                  {l.eval_loss(), sizeof(double)},
+                                                  {l.eval_correct(), sizeof(int64_t)}};
   for (int k = 0; k < l.layers(); ++k) {
     spans.push_back({l.y(k), 25 * sizeof(float) * l.widths()[k + 1]});
     if (l.has_dropout(k)) spans.push_back({l.h(k), 25 * sizeof(float) * l.widths()[k + 1]});
@@ -164,8 +163,8 @@ TEST(TrialLayout, APackedTrialIsOneAllocationOfThePlannedBytes) {
   shape.n_val = data.val().n;
   std::vector<size_t> planned, made(ex->sizes.begin() + 4, ex->sizes.end());
   for (const TrialConfig& c : mix) {
-    const size_t bytes = TrialLayout(c, shape.dim, shape.classes,
-                                     packed::resident_arena(c, shape)).bytes();
+    const size_t bytes =
+        TrialLayout(c, shape.dim, shape.classes, packed::resident_arena(c, shape)).bytes();
     planned.push_back(bytes);
     EXPECT_GE(packed::resident_bytes(c, shape), bytes);
     EXPECT_LT(packed::resident_bytes(c, shape), bytes + 512);

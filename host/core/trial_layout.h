@@ -59,8 +59,8 @@ class TrialLayout {
   size_t grads() const { return grads_; }
   size_t ms() const { return ms_; }
   size_t mom() const { return mom_; }
-  size_t y(int k) const { return y_[k]; }  // layer k's output, rows x widths[k + 1]
-  size_t h(int k) const { return h_[k]; }  // its dropout output (has_dropout(k) only)
+  size_t y(int k) const { return y_[k]; }    // layer k's output, rows x widths[k + 1]
+  size_t h(int k) const { return h_[k]; }    // its dropout output (has_dropout(k) only)
   size_t dz(int i) const { return dz_[i]; }  // the two dZ buffers, rows x the widest layer
   size_t order() const { return order_; }
   size_t train_loss() const { return train_loss_; }

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "device/device_dataset.h"
+#include "device/packed_scheduler.h"
 #include "device/step_plan.h"
 #include "device/trial_buffers.h"
-#include "device/packed_scheduler.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
 

@@ -121,9 +121,8 @@ std::vector<int> prefix_offsets(const std::vector<int>& counts) {
 }
 
 Staged<GemmProblem> Executor::stage_gemm(std::vector<GemmProblem> problems) {
-  return stage_list<GemmProblem>(*this, std::move(problems), [](const GemmProblem& p) {
-    return gemm_tiles(p);
-  });
+  return stage_list<GemmProblem>(*this, std::move(problems),
+                                 [](const GemmProblem& p) { return gemm_tiles(p); });
 }
 
 Staged<XentProblem> Executor::stage_xent(std::vector<XentProblem> problems) {
@@ -131,9 +130,8 @@ Staged<XentProblem> Executor::stage_xent(std::vector<XentProblem> problems) {
 }
 
 Staged<RmspropProblem> Executor::stage_rmsprop(std::vector<RmspropProblem> problems) {
-  return stage_list<RmspropProblem>(*this, std::move(problems), [](const RmspropProblem& p) {
-    return rmsprop_chunks(p);
-  });
+  return stage_list<RmspropProblem>(*this, std::move(problems),
+                                    [](const RmspropProblem& p) { return rmsprop_chunks(p); });
 }
 
 }  // namespace qrsweep

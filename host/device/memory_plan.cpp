@@ -2,10 +2,10 @@
 // layout's bytes, so the plan is what the trial will ask of the allocator.
 #include "device/memory_plan.h"
 
-#include "core/trial_layout.h"
-
 #include <algorithm>
 #include <limits>
+
+#include "core/trial_layout.h"
 
 namespace qrsweep::packed {
 namespace {

@@ -12,11 +12,11 @@
 #include <numeric>
 #include <string>
 
-#include "device/device_dataset.h"
-#include "device/step_plan.h"
 #include "core/host_parallel.h"
+#include "device/device_dataset.h"
 #include "device/memory_plan.h"
 #include "device/resident_trial.h"
+#include "device/step_plan.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::packed {
@@ -253,9 +253,9 @@ class Scheduler {
     if (ends.empty() || val_view_.n == 0) return;
     std::vector<EvalMember> group;
     for (ResidentTrial* t : ends) group.push_back(EvalMember{&t->net(), t->eval_slots()});
-    stats_.launches += run_evaluation(ex_, group, DeviceRows{val_.x.get(), val_.y.get(),
-                                                             val_view_.n, shape_.dim},
-                                      0, eval_chunks(val_view_.n));
+    stats_.launches +=
+        run_evaluation(ex_, group, DeviceRows{val_.x.get(), val_.y.get(), val_view_.n, shape_.dim},
+                       0, eval_chunks(val_view_.n));
     stats_.eval_samples += static_cast<int64_t>(val_view_.n) * static_cast<int64_t>(ends.size());
   }
 

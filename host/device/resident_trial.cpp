@@ -37,9 +37,13 @@ ResidentTrial::~ResidentTrial() {
 
 StepMember ResidentTrial::step_member() const {
   const int64_t s = step_in_epoch;
-  return StepMember{&net_,        batch_source(s),         batch_rows(s),
-                    static_cast<uint32_t>(result.steps + s), true,
-                    net_.train_slots().loss + s, net_.train_slots().correct + s};
+  return StepMember{&net_,
+                    batch_source(s),
+                    batch_rows(s),
+                    static_cast<uint32_t>(result.steps + s),
+                    true,
+                    net_.train_slots().loss + s,
+                    net_.train_slots().correct + s};
 }
 
 std::vector<uint32_t> ResidentTrial::permutation(const TrialConfig& cfg, int epoch, int n_train) {

@@ -53,7 +53,7 @@ class ResidentTrial {
   Source batch_source(int64_t step_in_epoch) const;  // rows of batch `step_in_epoch`
   int batch_rows(int64_t step_in_epoch) const;
   PassStats read_train_epoch() const;  // sums the epoch's per-step slots, in step order
-  PassStats read_eval(int n) const;  // sums the validation chunks' slots, in chunk order
+  PassStats read_eval(int n) const;    // sums the validation chunks' slots, in chunk order
 
   int epoch = 0;                // the epoch being trained (1-based)
   int64_t step_in_epoch = 0;    // next step of this epoch
@@ -69,7 +69,7 @@ class ResidentTrial {
   TrialConfig cfg_;
   PassShape shape_;
   size_t bytes_;
-  TrialBuffers net_;  // the trial's one allocation
+  TrialBuffers net_;        // the trial's one allocation
   const uint8_t* train_x_;  // the training bytes the batches gather from (the scheduler's)
   const uint8_t* train_y_;
 };

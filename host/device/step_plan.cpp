@@ -73,7 +73,12 @@ int run_evaluation(Executor& ex, const std::vector<EvalMember>& group, const Dev
     const Source src{data.x + static_cast<size_t>(start) * data.dim, data.y + start, nullptr,
                      data.dim};
     for (size_t q = 0; q < group.size(); ++q)
-      step[q] = StepMember{group[q].net,  src, rows, 0, false, group[q].slots.loss + (c - first),
+      step[q] = StepMember{group[q].net,
+                           src,
+                           rows,
+                           0,
+                           false,
+                           group[q].slots.loss + (c - first),
                            group[q].slots.correct + (c - first)};
     launches += run_step(ex, Pass::kEvaluate, step);
   }

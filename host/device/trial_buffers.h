@@ -37,8 +37,8 @@ class TrialBuffers {
   // it and initialises the parameters (glorot, docs/semantics.md#init: init_weights, or `init`
   // when the caller computed it already); throws Error when the config is invalid or
   // allocation fails. `ex` must outlive the buffers.
-  TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes,
-               const ArenaShape& arena, const Weights* init = nullptr);
+  TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, const ArenaShape& arena,
+               const Weights* init = nullptr);
   ~TrialBuffers();  // waits for queued work that may still read the buffers
   TrialBuffers(const TrialBuffers&) = delete;
   TrialBuffers& operator=(const TrialBuffers&) = delete;
