@@ -3,7 +3,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
-#include "problems.cuh"
+#include "qrsweep/problems.h"
 
 namespace qrsweep {
 

@@ -1,4 +1,4 @@
-// parallel_for and host_threads (host/packed/host_parallel.h): every index runs exactly once
+// parallel_for and host_threads (host/core/host_parallel.h): every index runs exactly once
 // whatever the thread count, the first exception comes back after all have stopped, and the
 // thread count follows the process's cores, at most 16.
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/cores.h"
-#include "packed/host_parallel.h"
+#include "core/host_parallel.h"
 
 namespace qrsweep::packed {
 namespace {

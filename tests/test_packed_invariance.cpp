@@ -7,9 +7,9 @@
 #include <cmath>
 
 #include "device/device_backend.h"
+#include "device/memory_plan.h"
+#include "device/packed_scheduler.h"
 #include "gpu_packed_cases.h"
-#include "packed/memory_plan.h"
-#include "packed/packed_scheduler.h"
 #include "qrsweep/common.h"
 
 // The executor the tests run on; tests/emu runs this file again on the emulated kernels.

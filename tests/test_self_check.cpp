@@ -1,11 +1,11 @@
-// The CUDA backend's startup self-check (core/self_check.h) on the host reference executor:
+// The CUDA backend's startup self-check (backends/self_check.h) on the host reference executor:
 // the device code path agrees with the CPU, session and packed; a backend whose numbers are
 // off is refused with a message naming the trial, the path, the quantity and both values.
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-#include "core/self_check.h"
+#include "backends/self_check.h"
 #include "device/device_backend.h"
 #include "qrsweep/common.h"
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/cores.h"
+#include "core/trial_layout.h"
 #include "cpu/ops.h"
 
 namespace qrsweep {
@@ -16,16 +17,13 @@ namespace {
 class CpuSession final : public TrialSession {
  public:
   CpuSession(const TrialConfig& cfg, const DatasetView& train, int threads)
-      : cfg_(cfg), train_(train), widths_(cfg.widths(train.dim, train.classes)), threads_(threads) {
-    cfg_.validate();
-    layers_ = static_cast<int>(widths_.size()) - 1;
-    size_t total = 0;
-    for (int k = 0; k < layers_; ++k) {
-      w_off_.push_back(total);
-      total += static_cast<size_t>(widths_[k]) * widths_[k + 1];
-      b_off_.push_back(total);
-      total += widths_[k + 1];
-    }
+      : cfg_(cfg),
+        train_(train),
+        layout_(cfg, train.dim, train.classes),
+        widths_(layout_.widths()),
+        threads_(threads) {
+    layers_ = layout_.layers();
+    const size_t total = layout_.param_floats();
     params_.assign(total, 0.0f);
     grads_.assign(total, 0.0f);
     ms_.assign(total, 0.0f);
@@ -36,26 +34,8 @@ class CpuSession final : public TrialSession {
     resize_batch(cfg_.batch_rows(train_.n));
   }
 
-  void set_weights(const Weights& w) override {
-    if (w.widths() != widths_) throw Error("weights do not match the trial's layer widths");
-    for (int k = 0; k < layers_; ++k) {
-      std::copy(w.layers[k].w.begin(), w.layers[k].w.end(), params_.begin() + w_off_[k]);
-      std::copy(w.layers[k].b.begin(), w.layers[k].b.end(), params_.begin() + b_off_[k]);
-    }
-  }
-
-  Weights weights() const override {
-    Weights w;
-    for (int k = 0; k < layers_; ++k) {
-      DenseLayer d;
-      d.in = widths_[k];
-      d.out = widths_[k + 1];
-      d.w.assign(params_.begin() + w_off_[k], params_.begin() + w_off_[k] + size_t(d.in) * d.out);
-      d.b.assign(params_.begin() + b_off_[k], params_.begin() + b_off_[k] + d.out);
-      w.layers.push_back(std::move(d));
-    }
-    return w;
-  }
+  void set_weights(const Weights& w) override { layout_.pack(w, params_.data()); }
+  Weights weights() const override { return layout_.unpack(params_.data()); }
 
   PassStats train_epoch(const EpochRequest& req) override {
     PassStats st;
@@ -113,9 +93,7 @@ class CpuSession final : public TrialSession {
     dbuf_[1].resize(size_t(rows) * maxw);
   }
 
-  bool drops(int k, bool dropout) const {
-    return dropout && k < layers_ - 1 && cfg_.dropout[k] && cfg_.dropout_rate[k] > 0.0;
-  }
+  bool drops(int k, bool dropout) const { return dropout && layout_.has_dropout(k); }
   // The input to layer k (k = 0: the gathered images).
   const float* layer_input(int k, bool dropout) const {
     if (k == 0) return x0_.data();
@@ -130,8 +108,8 @@ class CpuSession final : public TrialSession {
     for (int r = 0; r < b; ++r) labels_[r] = data.y[idx[r]];
     for (int k = 0; k < layers_; ++k) {
       Activation act = k == layers_ - 1 ? Activation::kNone : cfg_.activation;
-      cpu::dense_forward(layer_input(k, dropout), b, widths_[k], params_.data() + w_off_[k],
-                         params_.data() + b_off_[k], widths_[k + 1], act, y_[k].data(), threads_);
+      cpu::dense_forward(layer_input(k, dropout), b, widths_[k], params_.data() + layout_.w(k),
+                         params_.data() + layout_.b(k), widths_[k + 1], act, y_[k].data(), threads_);
       if (drops(k, dropout))
         cpu::dropout_forward(y_[k].data(), size_t(b) * widths_[k + 1],
                              static_cast<float>(cfg_.dropout_rate[k]), cfg_.seed,
@@ -147,8 +125,8 @@ class CpuSession final : public TrialSession {
     cpu::softmax_xent(y_[layers_ - 1].data(), labels_.data(), b, widths_.back(), &st->loss_sum,
                       &st->correct, dz);
     for (int k = layers_ - 1; k >= 0; --k) {
-      cpu::dense_backward(layer_input(k, dropout), b, widths_[k], params_.data() + w_off_[k],
-                          widths_[k + 1], dz, grads_.data() + w_off_[k], grads_.data() + b_off_[k],
+      cpu::dense_backward(layer_input(k, dropout), b, widths_[k], params_.data() + layout_.w(k),
+                          widths_[k + 1], dz, grads_.data() + layout_.w(k), grads_.data() + layout_.b(k),
                           k > 0 ? dx : nullptr, threads_);
       if (k > 0) {
         cpu::activation_backward(dx, y_[k - 1].data(),
@@ -163,10 +141,10 @@ class CpuSession final : public TrialSession {
 
   TrialConfig cfg_;
   DatasetView train_;
+  TrialLayout layout_;  // validates cfg_ first
   std::vector<int> widths_;
   int threads_;
   int layers_ = 0;
-  std::vector<size_t> w_off_, b_off_;
   std::vector<float> params_, grads_, ms_, mom_;
   RmspropHyper hyper_{};
   int capacity_ = 0;

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "packed/host_parallel.h"
+#include "core/host_parallel.h"
 
 namespace qrsweep::cpu {
 

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "problems.cuh"
+#include "qrsweep/problems.h"
 
 namespace qrsweep {
 

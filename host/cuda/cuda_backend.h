@@ -1,4 +1,4 @@
-// The CUDA backend's entry points, called by host/core/backend_factory.cpp.
+// The CUDA backend's entry points, called by host/backends/backend_factory.cpp.
 #pragma once
 #include <memory>
 #include <string>

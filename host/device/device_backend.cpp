@@ -1,7 +1,6 @@
-// One trial's training on an Executor (see device_backend.h): the CPU reference session's
-// exact sequence of operations (host/cpu/cpu_backend.cpp) expressed as grouped launches —
-// per layer one forward GEMM (gather, bias, activation, dropout fused), one softmax
-// cross-entropy, per layer one backward launch holding dW|db and dX, one RMSprop update.
+// One trial's training on an Executor (see device_backend.h): each step and evaluation pass
+// is the step plan's (device/step_plan.h) for a group of one, the CPU reference session's
+// sequence of operations (host/cpu/cpu_backend.cpp) as grouped launches.
 #include "device/device_backend.h"
 
 #include <algorithm>
@@ -10,9 +9,9 @@
 #include <vector>
 
 #include "device/device_dataset.h"
-#include "device/step_scope.h"
+#include "device/packed_scheduler.h"
+#include "device/step_plan.h"
 #include "device/trial_buffers.h"
-#include "packed/packed_scheduler.h"
 #include "qrsweep/common.h"
 #include "qrsweep/trainer.h"
 
@@ -122,7 +121,8 @@ class DeviceSession final : public TrialSession {
         cfg_(validated(cfg)),
         train_view_(train),
         train_(cache_->get(train)),
-        net_(ex_.get(), cfg_, train.dim, train.classes, cfg_.batch_rows(train.n)) {}
+        net_(ex_.get(), cfg_, train.dim, train.classes,
+             trial_arena(cfg_, train.n, std::max(train.n, kEvalChunkRows))) {}
 
   ~DeviceSession() override { quiesce(ex_.get()); }
 
@@ -140,12 +140,8 @@ class DeviceSession final : public TrialSession {
       if (req.order[i] >= static_cast<uint32_t>(n))
         throw Error("train_epoch: row order entry " + std::to_string(i) + " is out of range");
     }
-    if (perm_.size() < static_cast<size_t>(n)) {
-      ex_->synchronize();
-      perm_ = DeviceArray<uint32_t>(ex_.get(), n);
-    }
-    ex_->copy_to_device(perm_.get(), req.order, static_cast<size_t>(n) * sizeof(uint32_t));
-    reserve_slots(static_cast<size_t>(steps));
+    ex_->copy_to_device(net_.order(), req.order, static_cast<size_t>(n) * sizeof(uint32_t));
+    const Slots slots = net_.train_slots();
     std::vector<int> rows(steps);
     for (int64_t s = 0; s < steps; ++s) {
       if (req.should_stop && req.should_stop()) {
@@ -155,19 +151,16 @@ class DeviceSession final : public TrialSession {
       }
       const int start = static_cast<int>(s * bs);
       rows[s] = std::min(bs, n - start);
-      const Source src{train_->x.get(), train_->y.get(), perm_.get() + start, train_->dim,
+      const Source src{train_->x.get(), train_->y.get(), net_.order() + start, train_->dim,
                        train_->xf.get()};
-      train_step(src, rows[s], static_cast<uint32_t>(req.first_step + s), req.dropout,
-                 static_cast<size_t>(s));
+      run_step(*ex_, Pass::kTrain,
+               {StepMember{&net_, src, rows[s], static_cast<uint32_t>(req.first_step + s),
+                           req.dropout, slots.loss + s, slots.correct + s}});
     }
     if (steps == 0) return st;
-    std::vector<double> loss(steps);
-    std::vector<int64_t> correct(steps);
-    ex_->copy_to_host(loss.data(), loss_slots_.get(), steps * sizeof(double));
-    ex_->copy_to_host(correct.data(), correct_slots_.get(), steps * sizeof(int64_t));
+    std::vector<double> loss;
+    add_slots(*ex_, slots, steps, &st, &loss);
     for (int64_t s = 0; s < steps; ++s) {
-      st.loss_sum += loss[s];
-      st.correct += correct[s];
       st.samples += rows[s];
       if (req.step_losses) req.step_losses->push_back(loss[s] / rows[s]);
     }
@@ -181,80 +174,29 @@ class DeviceSession final : public TrialSession {
     if (data.dim != net_.widths().front() || data.classes > net_.widths().back())
       throw Error("evaluate: the data's shape does not fit the trial's network");
     std::shared_ptr<const DeviceData> dev = cache_->get(data);
-    const int chunks = (data.n + kEvalChunkRows - 1) / kEvalChunkRows;
-    net_.reserve_rows(std::min(kEvalChunkRows, data.n));
-    reserve_slots(static_cast<size_t>(chunks));
-    for (int c = 0; c < chunks; ++c) {
-      const int start = c * kEvalChunkRows, rows = std::min(kEvalChunkRows, data.n - start);
-      const size_t at = static_cast<size_t>(start) * dev->dim;
-      const float* xf = dev->xf.get();
-      const Source src{xf ? dev->x.get() : dev->x.get() + at, dev->y.get() + start, nullptr,
-                       dev->dim, xf ? xf + at : nullptr};
-      StepScope scope(*ex_);
-      std::vector<Staged<GemmProblem>> fwd;
-      for (int k = 0; k < net_.layers(); ++k)
-        fwd.push_back(ex_->stage_gemm({net_.forward(k, src, rows, 0, false)}));
-      Staged<XentProblem> xe = ex_->stage_xent({xent(src, rows, false, c)});
-      for (const auto& f : fwd) ex_->gemm(f);
-      ex_->softmax_xent(xe);
-      scope.close();
-    }
-    std::vector<double> loss(chunks);
-    std::vector<int64_t> correct(chunks);
-    ex_->copy_to_host(loss.data(), loss_slots_.get(), chunks * sizeof(double));
-    ex_->copy_to_host(correct.data(), correct_slots_.get(), chunks * sizeof(int64_t));
-    for (int c = 0; c < chunks; ++c) {
-      st.loss_sum += loss[c];
-      st.correct += correct[c];
+    // In groups of as many chunks as the trial has slots, read back after each.
+    const int chunks = eval_chunks(data.n);
+    const int group = static_cast<int>(net_.layout().arena().eval_slots);
+    const DeviceRows rows{dev->x.get(), dev->y.get(), data.n, dev->dim, dev->xf.get()};
+    for (int first = 0; first < chunks; first += group) {
+      const int count = std::min(group, chunks - first);
+      run_evaluation(*ex_, {EvalMember{&net_, net_.eval_slots()}}, rows, first, count);
+      add_slots(*ex_, net_.eval_slots(), count, &st);
     }
     st.samples = data.n;
     return st;
   }
 
  private:
-  void reserve_slots(size_t n) {
-    if (n <= loss_slots_.size()) return;
-    ex_->synchronize();
-    loss_slots_ = DeviceArray<double>(ex_.get(), n);
-    correct_slots_ = DeviceArray<int64_t>(ex_.get(), n);
-  }
-
-  XentProblem xent(const Source& src, int rows, bool train, size_t slot) const {
-    return net_.xent(src, rows, train, loss_slots_.get() + slot, correct_slots_.get() + slot);
-  }
-
-  void train_step(const Source& src, int rows, uint32_t step, bool dropout, size_t slot) {
-    StepScope scope(*ex_);
-    std::vector<Staged<GemmProblem>> fwd, bwd;
-    for (int k = 0; k < net_.layers(); ++k)
-      fwd.push_back(ex_->stage_gemm({net_.forward(k, src, rows, step, dropout)}));
-    Staged<XentProblem> xe = ex_->stage_xent({xent(src, rows, true, slot)});
-    int cur = 0;
-    for (int k = net_.layers() - 1; k >= 0; --k, cur ^= 1) {
-      std::vector<GemmProblem> ps;
-      net_.backward(k, src, rows, step, dropout, cur, &ps);
-      bwd.push_back(ex_->stage_gemm(std::move(ps)));
-    }
-    Staged<RmspropProblem> rms = ex_->stage_rmsprop({net_.rmsprop()});
-    for (const auto& f : fwd) ex_->gemm(f);
-    ex_->softmax_xent(xe);
-    for (const auto& b : bwd) ex_->gemm(b);
-    ex_->rmsprop(rms);
-    scope.close();
-  }
-
   std::shared_ptr<Executor> ex_;  // first: outlives every array below
   std::shared_ptr<DataCache> cache_;
   TrialConfig cfg_;
   DatasetView train_view_;
   std::shared_ptr<const DeviceData> train_;
   TrialBuffers net_;  // after ex_: freed before the executor
-  DeviceArray<uint32_t> perm_;
-  DeviceArray<double> loss_slots_;
-  DeviceArray<int64_t> correct_slots_;
 };
 
-// The packed scheduler on the backend's executor (host/packed/packed_scheduler.h).
+// The packed scheduler on the backend's executor (device/packed_scheduler.h).
 class DevicePacked final : public PackedTraining {
  public:
   explicit DevicePacked(Executor* ex) : ex_(ex) {}

@@ -15,14 +15,21 @@ void require(bool ok, const char* what) {
   if (!ok) bad(what);
 }
 
+// Checks every problem, stages the list and, when `work` is given, the prefix sum of each
+// problem's CTAs (tiles or chunks).
 template <typename P>
-Staged<P> stage_list(Executor& ex, std::vector<P> problems, const std::vector<int>* counts) {
+Staged<P> stage_list(Executor& ex, std::vector<P> problems, int (*work)(const P&)) {
   if (problems.empty()) throw Error("staging an empty problem list");
+  std::vector<int> counts;
+  for (const P& p : problems) {
+    check_problem(p);
+    if (work) counts.push_back(work(p));
+  }
   Staged<P> s;
   s.count = static_cast<int>(problems.size());
   s.problems = static_cast<const P*>(ex.stage_bytes(problems.data(), problems.size() * sizeof(P)));
-  if (counts) {
-    std::vector<int> off = prefix_offsets(*counts);
+  if (work) {
+    std::vector<int> off = prefix_offsets(counts);
     s.total = off.back();
     s.offsets = static_cast<const int*>(ex.stage_bytes(off.data(), off.size() * sizeof(int)));
   } else {
@@ -117,26 +124,17 @@ std::vector<int> prefix_offsets(const std::vector<int>& counts) {
 }
 
 Staged<GemmProblem> Executor::stage_gemm(std::vector<GemmProblem> problems) {
-  std::vector<int> tiles;
-  for (const auto& p : problems) {
-    check_problem(p);
-    tiles.push_back(gemm_tiles(p));
-  }
-  return stage_list(*this, std::move(problems), &tiles);
+  return stage_list<GemmProblem>(*this, std::move(problems),
+                                 [](const GemmProblem& p) { return gemm_tiles(p); });
 }
 
 Staged<XentProblem> Executor::stage_xent(std::vector<XentProblem> problems) {
-  for (const auto& p : problems) check_problem(p);
-  return stage_list(*this, std::move(problems), nullptr);
+  return stage_list<XentProblem>(*this, std::move(problems), nullptr);
 }
 
 Staged<RmspropProblem> Executor::stage_rmsprop(std::vector<RmspropProblem> problems) {
-  std::vector<int> chunks;
-  for (const auto& p : problems) {
-    check_problem(p);
-    chunks.push_back(rmsprop_chunks(p));
-  }
-  return stage_list(*this, std::move(problems), &chunks);
+  return stage_list<RmspropProblem>(*this, std::move(problems),
+                                    [](const RmspropProblem& p) { return rmsprop_chunks(p); });
 }
 
 }  // namespace qrsweep

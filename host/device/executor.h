@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../kernels/problems.cuh"  // relative: CPU-only builds have no kernels/ path
+#include "qrsweep/problems.h"
 
 namespace qrsweep {
 
@@ -94,18 +94,13 @@ class DeviceArray {
         p_(count ? static_cast<T*>(ex->allocate(count * sizeof(T))) : nullptr),
         n_(count) {}
   ~DeviceArray() { reset(); }
-  DeviceArray(DeviceArray&& o) noexcept { *this = std::move(o); }
-  DeviceArray& operator=(DeviceArray&& o) noexcept {
-    if (this != &o) {
-      reset();
-      std::swap(ex_, o.ex_);
-      std::swap(p_, o.p_);
-      std::swap(n_, o.n_);
-    }
+  DeviceArray(DeviceArray&& o) noexcept { swap(o); }
+  // Takes `o` by value (moved in): what this held is released with it.
+  DeviceArray& operator=(DeviceArray o) noexcept {
+    swap(o);
     return *this;
   }
   DeviceArray(const DeviceArray&) = delete;
-  DeviceArray& operator=(const DeviceArray&) = delete;
 
   T* get() const { return p_; }
   size_t size() const { return n_; }
@@ -113,6 +108,11 @@ class DeviceArray {
     if (p_) ex_->release(p_);
     p_ = nullptr;
     n_ = 0;
+  }
+  void swap(DeviceArray& o) noexcept {
+    std::swap(ex_, o.ex_);
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
   }
 
  private:

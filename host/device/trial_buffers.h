@@ -1,13 +1,15 @@
-// One trial's executor buffers and the descriptors of its operations, shared by the single-trial
-// DeviceSession (device_backend.cpp) and the packed scheduler's ResidentTrial: the parameter
-// layout, the optimizer state, the activation and dZ buffers, and the forward, cross-entropy,
-// backward and RMSprop problems (with their dropout coordinates) exist only here, so both paths
-// run the CPU reference session's operations (host/cpu/cpu_backend.cpp) the same way.
+// One trial's executor memory and the descriptors of its operations, shared by the single-trial
+// DeviceSession (device_backend.cpp) and the packed scheduler's ResidentTrial: one allocation
+// carved per the trial's layout (core/trial_layout.h: parameters, gradients, RMSprop state,
+// activations, dZ, the row order, readback slots), and the forward, cross-entropy, backward and
+// RMSprop problems (with their dropout coordinates) over it, so both paths run the CPU reference
+// session's operations (host/cpu/cpu_backend.cpp) the same way.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "core/trial_layout.h"
 #include "device/executor.h"
 #include "qrsweep/trainer.h"
 
@@ -23,30 +25,34 @@ struct Source {
   const float* xf;  // float features (x unused): the first layer gathers these instead
 };
 
+// A run of readback slots in executor memory: slot i's loss sum at loss + i, its count of
+// correct rows at correct + i. One slot per step of an epoch, or per evaluation chunk.
+struct Slots {
+  double* loss = nullptr;
+  int64_t* correct = nullptr;
+};
+
 class TrialBuffers {
  public:
-  // Validates `cfg`, allocates on `ex` for activations of `rows` rows and initialises the
-  // parameters (glorot, docs/semantics.md#init: init_weights, or `init` when the caller computed it
-  // already); throws Error when the config is invalid or allocation fails. `ex` must outlive the
-  // buffers.
-  TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, int rows,
+  // Validates `cfg`, makes the trial's one allocation on `ex` (its layout for `arena`), zeroes
+  // it and initialises the parameters (glorot, docs/semantics.md#init: init_weights, or `init`
+  // when the caller computed it already); throws Error when the config is invalid or
+  // allocation fails. `ex` must outlive the buffers.
+  TrialBuffers(Executor* ex, const TrialConfig& cfg, int dim, int classes, const ArenaShape& arena,
                const Weights* init = nullptr);
   ~TrialBuffers();  // waits for queued work that may still read the buffers
   TrialBuffers(const TrialBuffers&) = delete;
   TrialBuffers& operator=(const TrialBuffers&) = delete;
 
-  // Floats of the parameter vector for `widths`: W then b per layer, each layer starting on a
-  // 16-byte boundary (cuBLAS TF32 and vector loads); the padding stays zero.
-  static size_t param_count(const std::vector<int>& widths);
-  // Hidden layer k of `cfg` has dropout (and so an h buffer).
-  static bool has_dropout(const TrialConfig& cfg, int layers, int k);
-
-  const std::vector<int>& widths() const { return widths_; }
-  int layers() const { return layers_; }
+  const TrialLayout& layout() const { return layout_; }
+  const std::vector<int>& widths() const { return layout_.widths(); }
+  int layers() const { return layout_.layers(); }
+  int rows() const { return layout_.arena().rows; }  // activation rows: the largest pass
   void set_weights(const Weights& w);
   Weights weights() const;
-  // Grows the activation buffers to `rows` rows (waiting for queued work that reads the old).
-  void reserve_rows(int rows);
+  uint32_t* order() const { return at<uint32_t>(layout_.order()); }  // the epoch's row order
+  Slots train_slots() const;
+  Slots eval_slots() const;
 
   // Layer k forward: y_k = act(x W_k + b_k), and h_k = y_k * dropout factor (cpu:
   // dense_forward + dropout_forward). Layer 0 reads the bytes through the row indices.
@@ -62,22 +68,24 @@ class TrialBuffers {
   RmspropProblem rmsprop() const;
 
  private:
-  bool drops(int k, bool dropout) const { return dropout && has_dropout(cfg_, layers_, k); }
+  template <typename T>
+  T* at(size_t offset) const {
+    return reinterpret_cast<T*>(arena_.get() + offset);
+  }
+  float* floats(size_t offset) const { return at<float>(offset); }
+  bool drops(int k, bool dropout) const { return dropout && layout_.has_dropout(k); }
   // The input of layer k >= 1: the previous layer's output after dropout, if any.
   const float* input_of(int k, bool dropout) const;
+  // A of layer k's products: layer 0 reads the dataset's bytes through the row indices, a later
+  // layer the previous one's output; `column` reads it as X^T (the dW product).
+  void set_input(GemmProblem* p, int k, const Source& src, bool dropout, bool column) const;
   // Dropout of hidden layer `layer` at `step` (nothing when it does not drop).
   void set_dropout(GemmProblem* p, int layer, uint32_t step, bool dropout) const;
 
   Executor* ex_;
   TrialConfig cfg_;
-  std::vector<int> widths_;
-  int layers_ = 0;
-  std::vector<size_t> w_off_, b_off_;
-  size_t total_ = 0;
-  DeviceArray<float> params_, grads_, ms_, mom_;
-  int capacity_ = 0;
-  std::vector<DeviceArray<float>> y_, h_;
-  DeviceArray<float> dz_[2];
+  TrialLayout layout_;
+  DeviceArray<unsigned char> arena_;
 };
 
 }  // namespace qrsweep

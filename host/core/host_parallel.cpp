@@ -1,5 +1,5 @@
 // host_threads (host_parallel.h).
-#include "packed/host_parallel.h"
+#include "core/host_parallel.h"
 
 #include "core/cores.h"
 

@@ -1,10 +1,9 @@
-// run_packed (packed_scheduler.h). A round: every resident trial takes its steps (grouped
-// launches: per sub-step L_max forward, one cross-entropy, L_max backward, one RMSprop), then
-// the trials that reached an epoch end are validated together (per chunk L_max forward and
-// one cross-entropy) and decide, one by one, whether to go on; finished trials free their
-// memory and the queue refills it. No reduction crosses trials, so a trial's numbers do not
-// depend on its neighbours.
-#include "packed/packed_scheduler.h"
+// run_packed (packed_scheduler.h). A round: every resident trial takes its steps (each
+// sub-step one run_step of device/step_plan.h over the trials that take it), then the trials
+// that reached an epoch end are validated together (run_evaluation) and decide, one by one,
+// whether to go on; finished trials free their memory and the queue refills it. No reduction
+// crosses trials, so a trial's numbers do not depend on its neighbours.
+#include "device/packed_scheduler.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,11 +12,11 @@
 #include <numeric>
 #include <string>
 
+#include "core/host_parallel.h"
 #include "device/device_dataset.h"
-#include "device/step_scope.h"
-#include "packed/host_parallel.h"
-#include "packed/memory_plan.h"
-#include "packed/resident_trial.h"
+#include "device/memory_plan.h"
+#include "device/resident_trial.h"
+#include "device/step_plan.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep::packed {
@@ -236,87 +235,29 @@ class Scheduler {
   // One training sub-step j of the round: every trial with more than j steps this round.
   void sub_step(int j) {
     std::vector<ResidentTrial*> in;
-    int max_layers = 0;
+    std::vector<StepMember> group;
     for (auto& t : resident_) {
-      if (t->steps_this_round > j) {
-        in.push_back(t.get());
-        max_layers = std::max(max_layers, t->layers());
-      }
+      if (t->steps_this_round <= j) continue;
+      in.push_back(t.get());
+      group.push_back(t->step_member());
     }
     if (in.empty()) return;
-    StepScope scope(ex_);
-    std::vector<Source> src(in.size());
-    std::vector<int> rows(in.size());
-    std::vector<uint32_t> step(in.size());
-    for (size_t q = 0; q < in.size(); ++q) {
-      src[q] = in[q]->batch_source(in[q]->step_in_epoch);
-      rows[q] = in[q]->batch_rows(in[q]->step_in_epoch);
-      step[q] = static_cast<uint32_t>(in[q]->result.steps + in[q]->step_in_epoch);
-    }
-    std::vector<Staged<GemmProblem>> fwd, bwd;
-    for (int k = 0; k < max_layers; ++k) {
-      std::vector<GemmProblem> ps;
-      for (size_t q = 0; q < in.size(); ++q)
-        if (k < in[q]->layers())
-          ps.push_back(in[q]->net().forward(k, src[q], rows[q], step[q], true));
-      fwd.push_back(ex_.stage_gemm(std::move(ps)));
-    }
-    std::vector<XentProblem> xs;
-    for (size_t q = 0; q < in.size(); ++q)
-      xs.push_back(in[q]->xent(src[q], rows[q], true, static_cast<size_t>(in[q]->step_in_epoch)));
-    Staged<XentProblem> xe = ex_.stage_xent(std::move(xs));
-    // Backward position j from the top: layer L_t - 1 - j of each trial deep enough.
-    for (int pos = 0; pos < max_layers; ++pos) {
-      std::vector<GemmProblem> ps;
-      for (size_t q = 0; q < in.size(); ++q) {
-        const int k = in[q]->layers() - 1 - pos;
-        if (k >= 0) in[q]->net().backward(k, src[q], rows[q], step[q], true, pos & 1, &ps);
-      }
-      bwd.push_back(ex_.stage_gemm(std::move(ps)));
-    }
-    std::vector<RmspropProblem> rs;
-    for (ResidentTrial* t : in) rs.push_back(t->net().rmsprop());
-    Staged<RmspropProblem> rms = ex_.stage_rmsprop(std::move(rs));
-    for (const auto& f : fwd) ex_.gemm(f);
-    ex_.softmax_xent(xe);
-    for (const auto& b : bwd) ex_.gemm(b);
-    ex_.rmsprop(rms);
-    scope.close();
-    stats_.launches += 2 * max_layers + 2;
+    stats_.launches += run_step(ex_, Pass::kTrain, group);
     for (size_t q = 0; q < in.size(); ++q) {
       ++in[q]->step_in_epoch;
-      stats_.train_samples += rows[q];
+      stats_.train_samples += group[q].rows;
     }
   }
 
   // Validation of `ends` over the whole validation set, grouped, in eval chunks.
   void evaluate(const std::vector<ResidentTrial*>& ends) {
     if (ends.empty() || val_view_.n == 0) return;
-    int max_layers = 0;
-    for (ResidentTrial* t : ends) max_layers = std::max(max_layers, t->layers());
-    for (int start = 0, c = 0; start < val_view_.n; start += shape_.eval_chunk, ++c) {
-      const int rows = std::min(shape_.eval_chunk, val_view_.n - start);
-      const size_t at = static_cast<size_t>(start) * shape_.dim;
-      const float* xf = val_.xf.get();
-      const Source src{xf ? val_.x.get() : val_.x.get() + at, val_.y.get() + start, nullptr,
-                       shape_.dim, xf ? xf + at : nullptr};
-      StepScope scope(ex_);
-      std::vector<Staged<GemmProblem>> fwd;
-      for (int k = 0; k < max_layers; ++k) {
-        std::vector<GemmProblem> ps;
-        for (ResidentTrial* t : ends)
-          if (k < t->layers()) ps.push_back(t->net().forward(k, src, rows, 0, false));
-        fwd.push_back(ex_.stage_gemm(std::move(ps)));
-      }
-      std::vector<XentProblem> xs;
-      for (ResidentTrial* t : ends) xs.push_back(t->xent(src, rows, false, static_cast<size_t>(c)));
-      Staged<XentProblem> xe = ex_.stage_xent(std::move(xs));
-      for (const auto& f : fwd) ex_.gemm(f);
-      ex_.softmax_xent(xe);
-      scope.close();
-      stats_.launches += max_layers + 1;
-      stats_.eval_samples += static_cast<int64_t>(rows) * static_cast<int64_t>(ends.size());
-    }
+    std::vector<EvalMember> group;
+    for (ResidentTrial* t : ends) group.push_back(EvalMember{&t->net(), t->eval_slots()});
+    stats_.launches +=
+        run_evaluation(ex_, group, DeviceRows{val_.x.get(), val_.y.get(), val_view_.n, shape_.dim, val_.xf.get()},
+                       0, eval_chunks(val_view_.n));
+    stats_.eval_samples += static_cast<int64_t>(val_view_.n) * static_cast<int64_t>(ends.size());
   }
 
   // The epoch end of one trial: its metrics, then epoch_end (qrsweep/trainer.h), the rule
@@ -371,8 +312,7 @@ class Scheduler {
       evaluate(ends);
       for (ResidentTrial* t : ends) {
         train_stats.push_back(t->read_train_epoch());
-        const int chunks = (val_view_.n + shape_.eval_chunk - 1) / shape_.eval_chunk;
-        val_stats.push_back(t->read_eval(chunks, val_view_.n));
+        val_stats.push_back(t->read_eval(val_view_.n));
       }
     } catch (const std::exception& e) {
       // A device fault touches every trial of the round's launches: fail them all, then go on

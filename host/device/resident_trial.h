@@ -1,26 +1,26 @@
-// One trial resident in the packed scheduler: its executor buffers and problem descriptors
+// One trial resident in the packed scheduler: its executor memory and problem descriptors
 // (TrialBuffers, host/device/trial_buffers.h, the same as the single-trial DeviceSession's) and
-// its training state (epoch, step, permutation, readback slots, early stopping, history).
+// its training state (epoch, step, early stopping, history).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "device/executor.h"
+#include "device/step_plan.h"
 #include "device/trial_buffers.h"
 #include "qrsweep/trainer.h"
 
 namespace qrsweep::packed {
 
-// Shapes every resident trial shares: the dataset's and the evaluation chunk's.
+// Shapes every resident trial shares: the dataset's.
 struct PassShape {
   int dim = 0, classes = 0;
   int n_train = 0, n_val = 0;
-  int eval_chunk = kEvalChunkRows;
 };
 
-// Rows of activations a resident trial keeps: a training batch or an evaluation chunk.
-int resident_rows(const TrialConfig& cfg, const PassShape& shape);
+// What a resident trial's allocation holds besides its parameters (core/trial_layout.h).
+ArenaShape resident_arena(const TrialConfig& cfg, const PassShape& shape);
 
 class ResidentTrial {
  public:
@@ -39,10 +39,11 @@ class ResidentTrial {
   size_t bytes() const { return bytes_; }
   Weights weights() const { return net_.weights(); }
 
-  // ---- descriptors (the DeviceSession sequence) ----
+  // ---- its part of a step (device/step_plan.h) ----
   const TrialBuffers& net() const { return net_; }
-  // Cross-entropy into step slot `slot` of the epoch (train) or chunk slot (validation).
-  XentProblem xent(const Source& src, int rows, bool train, size_t slot) const;
+  // The next training step of this epoch: its batch, step number and readback slot.
+  StepMember step_member() const;
+  Slots eval_slots() const { return net_.eval_slots(); }
 
   // ---- training state, driven by the scheduler ----
   // Starts epoch `epoch` (1-based): its permutation (epoch_permutation, or `perm` when
@@ -53,7 +54,7 @@ class ResidentTrial {
   Source batch_source(int64_t step_in_epoch) const;  // rows of batch `step_in_epoch`
   int batch_rows(int64_t step_in_epoch) const;
   PassStats read_train_epoch() const;  // sums the epoch's per-step slots, in step order
-  PassStats read_eval(int chunks, int n) const;
+  PassStats read_eval(int n) const;    // sums the validation chunks' slots, in chunk order
 
   int epoch = 0;                // the epoch being trained (1-based)
   int64_t step_in_epoch = 0;    // next step of this epoch
@@ -69,10 +70,7 @@ class ResidentTrial {
   TrialConfig cfg_;
   PassShape shape_;
   size_t bytes_;
-  TrialBuffers net_;  // before the arrays below: allocated first, freed last
-  DeviceArray<uint32_t> perm_;
-  DeviceArray<double> train_loss_, eval_loss_;
-  DeviceArray<int64_t> train_correct_, eval_correct_;
+  TrialBuffers net_;        // the trial's one allocation
   const uint8_t* train_x_;  // the training bytes the batches gather from (the scheduler's)
   const uint8_t* train_y_;
   const float* train_xf_;  // float features (null: the bytes train_x_)

@@ -1,7 +1,8 @@
 // Per-problem descriptors of the grouped kernels and the element-level maths they share
 // with the host reference executor: one launch reads an array of these from device memory,
 // one entry per (trial, layer) problem, so one launch serves many trials of any shapes.
-// Plain structs plus QRS_HD functions: host code (the backend, the tests) includes it.
+// Plain structs plus QRS_HD functions: the kernels and the host (the executors, the tests)
+// include it as "qrsweep/problems.h".
 #pragma once
 #include <cstddef>
 #include <cstdint>

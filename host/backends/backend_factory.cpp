@@ -1,7 +1,7 @@
 // Picks a backend by name: "cpu", "cuda", or "auto" (the GPU when one is usable).
 #include <memory>
 
-#include "core/self_check.h"
+#include "backends/self_check.h"
 #include "cpu/cpu_backend.h"
 #include "qrsweep/backend.h"
 #include "qrsweep/common.h"
@@ -44,7 +44,7 @@ std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOpti
     std::string why;
     if (cuda_available(&why)) {
 #ifdef QRSWEEP_HAVE_CUDA
-      // Checked against the CPU before it trains anything (core/self_check.h); TF32 is
+      // Checked against the CPU before it trains anything (backends/self_check.h); TF32 is
       // about three decimal digits, FP32 as close as rounding leaves it.
       std::unique_ptr<Backend> gpu = make_cuda_backend(opt);
       self_check_against_cpu(*gpu, opt.tf32 ? kSelfCheckTf32 : kSelfCheckFp32);

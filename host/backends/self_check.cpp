@@ -1,5 +1,5 @@
 // self_check_against_cpu (self_check.h).
-#include "core/self_check.h"
+#include "backends/self_check.h"
 
 #include <cmath>
 #include <cstdio>

@@ -4,13 +4,12 @@
 #include <cstddef>
 
 #include "device/executor.h"
-#include "packed/resident_trial.h"
+#include "device/resident_trial.h"
 
 namespace qrsweep::packed {
 
-// Bytes ResidentTrial allocates for `cfg`: parameters, gradients, RMSprop ms and mom (each
-// layer 16-byte aligned), activations y (and h where dropout) for max(batch, eval chunk) rows,
-// two dZ buffers, the epoch permutation, per-step and per-chunk readback slots, plus the
+// Bytes ResidentTrial allocates for `cfg`: its one allocation (core/trial_layout.h: parameters,
+// gradients, RMSprop state, activations, dZ, the epoch's row order, readback slots) plus the
 // allocator's rounding. Throws ConfigError for an invalid config.
 size_t resident_bytes(const TrialConfig& cfg, const PassShape& shape);
 
