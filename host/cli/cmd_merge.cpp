@@ -46,6 +46,7 @@ void setup(CLI::App& sub) {
   add_int_option(sub, "--threads", o.threads, 0, 4096,
                  "CPU threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
+  add_cuda_mode_options(sub, &o.cuda);
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
   sub.callback([a] { run(*a); });
 }

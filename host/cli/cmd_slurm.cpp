@@ -95,6 +95,7 @@ void setup(CLI::App& sub) {
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
+  add_cuda_mode_options(sub, &o.cuda);
   add_int_option(sub, "--jobs", o.jobs, 0, 4096, "qrsweep sweep --jobs of each shard");
   add_int_option(sub, "--threads", o.threads, 0, 4096, "qrsweep sweep --threads of each shard");
   add_int_option(sub, "--trials", a->trials, 1, std::numeric_limits<int>::max(),

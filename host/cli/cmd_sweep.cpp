@@ -63,6 +63,7 @@ void setup(CLI::App& sub) {
   sub.add_flag("--tf32", o.tf32,
                "cuda: TF32 tensor cores for the products (faster, about 3 decimal digits; "
                "the default is FP32)");
+  add_cuda_mode_options(sub, &o.cuda);
   add_int_option(sub, "--jobs", o.jobs, 0, 4096,
                  "Trials trained at once (0: one per core on the CPU)");
   add_int_option(sub, "--threads", o.threads, 0, 4096,
