@@ -165,6 +165,10 @@ bool run_until(const std::function<bool()>& done) {
   std::vector<CUstream_st*> all(g_streams.begin(), g_streams.end());
   all.push_back(&g_default_stream);
   while (!done()) {
+    if (g_sticky != cudaSuccess) {  // a lost context: queued work is dropped, waits return
+      for (CUstream_st* q : all) q->queue.clear();
+      return true;
+    }
     std::vector<CUstream_st*> ready_streams;
     for (CUstream_st* s : all)
       if (!s->queue.empty() && ready(s->queue.front())) ready_streams.push_back(s);
@@ -231,8 +235,48 @@ void queue_launch(emu::Stream* stream, const char* /*kernel*/, std::function<voi
   });
 }
 
+// The emulated CLI (qrsweep_emulated) takes its device from the environment:
+// QRSWEEP_EMU_DEVICE_MIB (the memory size) and QRSWEEP_EMU_FAULT=launch:N|kernel:N|malloc:N
+// (one fault, as emu_device::inject).
+void configure_from_environment() {
+  if (const char* mib = std::getenv("QRSWEEP_EMU_DEVICE_MIB"); mib && *mib)
+    g_total = static_cast<size_t>(std::strtoull(mib, nullptr, 10)) << 20;
+  const char* f = std::getenv("QRSWEEP_EMU_FAULT");
+  if (!f || !*f) return;
+  const std::string spec = f;
+  const size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const int64_t n =
+      colon == std::string::npos ? 0 : std::strtoll(spec.c_str() + colon + 1, nullptr, 10);
+  if (n < 1 || (kind != "launch" && kind != "kernel" && kind != "malloc")) {
+    std::fprintf(stderr, "emu: QRSWEEP_EMU_FAULT='%s' (expected launch:N, kernel:N or malloc:N)\n",
+                 f);
+    std::exit(2);
+  }
+  g_fault = kind == "launch"   ? emu_device::Fault::kRefusedLaunch
+            : kind == "kernel" ? emu_device::Fault::kIllegalAddress
+                               : emu_device::Fault::kRefusedAllocation;
+  g_fault_at = n;
+}
+
+// QRSWEEP_EMU_COUNTS=FILE: at exit, the counts (emu_device::Counts) as one line of
+// "launches kernels allocations graph_launches", for tests that place a fault mid-run.
+void write_counts_at_exit() {
+  const char* path = std::getenv("QRSWEEP_EMU_COUNTS");
+  if (!path || !*path) return;
+  if (std::FILE* f = std::fopen(path, "w")) {
+    std::fprintf(f, "%lld %lld %lld %lld\n", static_cast<long long>(g_counts.launches),
+                 static_cast<long long>(g_counts.kernels_run),
+                 static_cast<long long>(g_counts.allocations),
+                 static_cast<long long>(g_counts.graph_launches));
+    std::fclose(f);
+  }
+}
+
 const bool g_installed = [] {
   emu::set_launch_queue(&queue_launch);
+  configure_from_environment();
+  std::atexit(write_counts_at_exit);
   return true;
 }();
 
