@@ -49,7 +49,7 @@ void expect_matches_cpu(Backend& dev, const TrialConfig& cfg, const DatasetView&
     const EpochMetrics& b = r_cpu.history[e];
     EXPECT_NEAR(a.loss, b.loss, rel * b.loss) << "epoch " << e + 1;
     EXPECT_NEAR(a.val_loss, b.val_loss, rel * b.val_loss) << "epoch " << e + 1;
-    EXPECT_EQ(a.val_accuracy, b.val_accuracy) << "epoch " << e + 1;
+    EXPECT_NEAR(a.val_accuracy, b.val_accuracy, rel > 1e-3 ? 0.05 : 0.0) << "epoch " << e + 1;
   }
 }
 
@@ -90,6 +90,11 @@ TEST_F(EmuCuda, TrainingAloneMatchesTheCpuOnEveryMode) {
     expect_matches_cpu(*b, small_trial(Activation::kRelu, 0.9, 16), fit, val, 1e-4);
     expect_matches_cpu(*b, small_trial(Activation::kTanh, 0.0, 7), fit, val, 1e-4);
   }
+  // TF32 (the emulated wmma, tests/emu/shim/mma.h): about three decimal digits.
+  CudaExecutorOptions tf32;
+  tf32.math = GemmMath::kTf32;
+  auto b = make_cuda_backend_with(tf32);
+  expect_matches_cpu(*b, small_trial(Activation::kSigmoid, 0.5, 16), fit, val, 2e-2);
 }
 
 std::vector<TrialConfig> small_mix() {
