@@ -568,11 +568,12 @@ cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t str
   return cudaSuccess;
 }
 
-// Async copies as CUDA documents them: device to device and to or from pinned memory are
-// asynchronous (the host bytes are read or written when the copy runs); from pageable memory
-// the source is staged at the call, so it may be reused at once; to pageable memory the call
-// returns once the copy is done. During a capture only copies with pinned or device memory
-// can be recorded.
+// Async copies: device to device and to or from pinned memory are asynchronous (the host bytes
+// are read or written when the copy runs). Between the device and pageable memory CUDA says
+// the call "might be synchronous" (it may stage the source, or wait for the copy), so code
+// must rely on neither: here they are asynchronous too, the least favourable reading, and a
+// pageable buffer reused or read before a synchronisation shows. During a capture only copies
+// with pinned or device memory can be recorded.
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
                             cudaStream_t stream) {
   Lock lock(g_mu);
@@ -598,14 +599,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     s->capture_invalid = true;
     return fail(cudaErrorStreamCaptureUnsupported);
   }
-  if (pageable_src) {
-    auto staged = std::make_shared<std::vector<unsigned char>>(
-        static_cast<const unsigned char*>(src), static_cast<const unsigned char*>(src) + bytes);
-    enqueue(s, [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); });
-  } else {
-    enqueue(s, [=] { std::memcpy(dst, src, bytes); });
-  }
-  if (pageable_dst) drain(s);
+  enqueue(s, [=] { std::memcpy(dst, src, bytes); });
   return sticky_or(cudaSuccess);
 }
 
