@@ -525,7 +525,7 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t stream) {
   Lock lock(g_mu);
   if (g_sticky != cudaSuccess) return g_sticky;
   CUstream_st* s = stream_of(stream);
-  if (s->capture) {  // an event node: not used by qrsweep's captures
+  if (s->capture) {  // event nodes (cross-stream captures) are not modelled: refused
     s->capture_invalid = true;
     return fail(cudaErrorStreamCaptureUnsupported);
   }

@@ -32,8 +32,8 @@ struct Counts {
 };
 Counts counts();
 
-// Back to a fresh device: every allocation freed by its owner is forgotten, no sticky error,
-// no fault armed, counts zero. Streams and memory still live stay valid.
+// Runs what is queued, then clears the sticky error and the last error, disarms the fault and
+// zeroes the counts (between tests). Streams and allocations stay as they are.
 void reset_errors();
 
 }  // namespace emu_device
