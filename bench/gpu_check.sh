@@ -183,10 +183,8 @@ EOF
   TRAIN=("$BUILD/qrsweep" train --config "$WORK/tiny.toml" --backend cuda --data "$FMNIST")
   san "memcheck train (own)" "$SHARE_MEMCHECK_TRAIN" "20 steps, leak check" \
     memcheck --leak-check full "${TRAIN[@]}" --steps 20
-  SAN_ENV=(QRSWEEP_CUDA_GEMM=cublas)
-  san "memcheck train (cuBLAS)" "$SHARE_MEMCHECK_CUBLAS" "QRSWEEP_CUDA_GEMM=cublas, 5 steps" \
-    memcheck "${TRAIN[@]}" --steps 5
-  SAN_ENV=()
+  san "memcheck train (cuBLAS)" "$SHARE_MEMCHECK_CUBLAS" "--cuda-gemm cublas, 5 steps" \
+    memcheck "${TRAIN[@]}" --cuda-gemm cublas --steps 5
   san "memcheck kernels" "$SHARE_MEMCHECK_KERNELS" "FP32+TF32 mixed grouped launch" \
     memcheck "$BUILD/gpu_kernels_test" --gtest_filter=GpuGemm.GroupedLaunchEqualsEachProblemAlone
 

@@ -92,6 +92,12 @@ TEST_F(CliTrain, ConfigErrorsNameTheKeyAndExitWith2) {
   }
 }
 
+TEST_F(CliTrain, AnUnknownGemmEngineIsAConfigError) {
+  auto r = train(ok_, "--cuda-gemm mkl");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--cuda-gemm"), std::string::npos) << r.output;
+}
+
 TEST_F(CliTrain, Tf32OnTheCpuIsAConfigError) {
   auto r = train(ok_, "--tf32");
   EXPECT_EQ(r.status, 2) << r.output;

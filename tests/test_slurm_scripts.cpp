@@ -119,6 +119,19 @@ TEST(SlurmScripts, ResourcesAndPassedOptionsAppearWhenGiven) {
   EXPECT_THAT(merge_sbatch(o), HasSubstr("--backend cuda --tf32 --threads 2"));
 }
 
+TEST(SlurmScripts, TheCudaModesReachEveryShardAndTheMerge) {
+  SlurmJobOptions o = options();
+  o.backend = "cuda";
+  o.cuda.cublas = true;
+  o.cuda.sync_each_op = true;
+  o.cuda.graphs = false;
+  const std::string modes = " --backend cuda --cuda-gemm cublas --cuda-sync --no-cuda-graphs";
+  EXPECT_THAT(sweep_sbatch(o), HasSubstr(modes + " "));
+  EXPECT_THAT(merge_sbatch(o), HasSubstr(modes));
+  o.cuda = CudaModes{};
+  EXPECT_THAT(sweep_sbatch(o), Not(HasSubstr("--cuda-")));
+}
+
 TEST(SlurmScripts, TheMergeRunsOnceAndRequeuesItselfByItsOwnJobId) {
   const std::string s = merge_sbatch(options());
   const auto d = directives(s);

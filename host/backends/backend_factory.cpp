@@ -29,6 +29,14 @@ void check_backend_options(const std::string& kind, bool tf32) {
         "--backend cuda or auto)");
 }
 
+std::string cuda_mode_arguments(const CudaModes& m) {
+  std::string s;
+  if (m.cublas) s += " --cuda-gemm cublas";
+  if (m.sync_each_op) s += " --cuda-sync";
+  if (!m.graphs) s += " --no-cuda-graphs";
+  return s;
+}
+
 std::string resolve_backend(const std::string& kind, bool tf32) {
   check_backend_options(kind, tf32);
   if (kind == "auto") return cuda_available() ? "cuda" : "cpu";

@@ -44,6 +44,7 @@ void options(CLI::App& sub, MergeArgs& a) {
   add_workers_option(sub, "--threads", o.threads,
                      "CPU threads of the retraining (0: 1, as qrsweep sweep)");
   sub.add_flag("--tf32", o.tf32, "cuda retraining: TF32 tensor cores (as the sweep's --tf32)");
+  add_cuda_mode_options(sub, &o.cuda);
   sub.add_flag("--quiet", o.quiet, "Print only warnings and the summary");
 }
 

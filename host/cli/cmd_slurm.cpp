@@ -88,6 +88,7 @@ void options(CLI::App& sub, SlurmArgs& a) {
   sub.add_option("--backend", o.backend, "qrsweep sweep --backend: cpu, cuda or auto")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   sub.add_flag("--tf32", o.tf32, "qrsweep sweep --tf32 (and the merge's retraining)");
+  add_cuda_mode_options(sub, &o.cuda);
   add_workers_option(sub, "--jobs", o.jobs, "qrsweep sweep --jobs of each shard");
   add_workers_option(sub, "--threads", o.threads, "qrsweep sweep --threads of each shard");
   add_space_overrides(sub, o.trials, o.seed);

@@ -50,6 +50,7 @@ void options(CLI::App& sub, SweepArgs& a) {
   sub.add_flag("--tf32", o.tf32,
                "cuda: TF32 tensor cores for the products (faster, about 3 decimal digits; "
                "the default is FP32)");
+  add_cuda_mode_options(sub, &o.cuda);
   add_workers_option(sub, "--jobs", o.jobs, "Trials trained at once (0: one per core on the CPU)");
   add_workers_option(sub, "--threads", o.threads,
                      "CPU threads per job (default 1: the cores go to parallel jobs; the results "

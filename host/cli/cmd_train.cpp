@@ -21,6 +21,7 @@ struct TrainArgs {
   int64_t steps = -1;
   int threads = 0;
   bool tf32 = false;
+  CudaModes cuda;
 };
 
 void print_epoch(const EpochMetrics& m, int epochs, bool validated) {
@@ -40,6 +41,7 @@ void run_train(const TrainArgs& a) {
   BackendOptions bo;
   bo.threads = a.threads;
   bo.tf32 = a.tf32 && resolve_backend(a.backend, a.tf32) == "cuda";
+  bo.cuda = a.cuda;
   auto backend = make_backend(a.backend, bo);
   const TrialConfig& cfg = tc.trial;
   std::optional<Weights> init;
@@ -105,6 +107,7 @@ void options(CLI::App& sub, TrainArgs& a) {
   add_workers_option(sub, "--threads", a.threads,
                      "CPU threads (0: all cores; the results do not depend on it)");
   sub.add_flag("--tf32", a.tf32, "cuda: TF32 tensor cores for the products");
+  add_cuda_mode_options(sub, &a.cuda);
   sub.add_option("--init", a.init, "Start from these weights (safetensors)");
   sub.add_flag("--no-shuffle", a.no_shuffle, "Keep the data order every epoch");
   sub.add_flag("--no-dropout", a.no_dropout, "Turn dropout layers off");

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "qrsweep/backend.h"
+
 namespace qrsweep::cli {
 
 // Builds the subcommand's options and its callback on `sub`. The callback throws
@@ -30,6 +32,19 @@ inline CLI::Option* add_backend_option(CLI::App& sub, std::string* backend,
                   what + ": cpu, cuda or auto (auto: cuda when a usable GPU is found, else cpu)")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+}
+
+// --cuda-gemm, --cuda-sync and --no-cuda-graphs on `sub`, into *modes (BackendOptions::cuda).
+inline void add_cuda_mode_options(CLI::App& sub, CudaModes* modes) {
+  sub.add_option_function<std::string>(
+         "--cuda-gemm", [modes](const std::string& v) { modes->cublas = v == "cublas"; },
+         "cuda: GEMM engine, own (the project's grouped kernels, default) or cublas")
+      ->check(CLI::IsMember({"own", "cublas"}));
+  sub.add_flag("--cuda-sync", modes->sync_each_op,
+               "cuda: synchronize after every op, so an error names the op that raised it");
+  sub.add_flag(
+      "--no-cuda-graphs", [modes](int64_t) { modes->graphs = false; },
+      "cuda: launch every op directly instead of replaying recurring steps from CUDA Graphs");
 }
 
 struct Registrar {

@@ -42,7 +42,9 @@ std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& opt) {
   CudaExecutorOptions o;
   o.device = opt.device;
   o.math = opt.tf32 ? GemmMath::kTf32 : GemmMath::kFp32;
-  apply_cuda_environment(&o);
+  o.engine = opt.cuda.cublas ? GemmEngine::kCublas : GemmEngine::kOwn;
+  o.sync_each_op = opt.cuda.sync_each_op;
+  o.graphs = opt.cuda.graphs;
   return make_cuda_backend_with(o);
 }
 

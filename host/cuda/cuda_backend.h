@@ -12,8 +12,8 @@ namespace qrsweep {
 // with a plain reason in *why ("no NVIDIA driver ...", "no CUDA device ...").
 bool cuda_device_usable(std::string* why);
 
-// The GPU backend for `opt` (device ordinal, tf32) plus QRSWEEP_CUDA_GEMM / QRSWEEP_CUDA_SYNC
-// from the environment. Throws Error when the device cannot be used.
+// The GPU backend for `opt` (device ordinal, tf32, the CUDA modes). Throws Error when the
+// device cannot be used.
 std::unique_ptr<Backend> make_cuda_backend(const BackendOptions& opt);
 
 // The same with every executor option explicit (tests, benchmarks).

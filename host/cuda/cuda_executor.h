@@ -1,5 +1,7 @@
 // The GPU executor: one CUDA stream, a ring of pinned/device staging arenas for the launch
-// descriptors, and the grouped kernels (or cuBLAS plus the unfused stages) per GEMM engine.
+// descriptors (staging_ring.h), and the grouped kernels (graph_device.h) or cuBLAS plus the
+// unfused stages (cublas_path.h) per GEMM engine. Its options come from the command line
+// (--tf32, --cuda-gemm, --cuda-sync, --no-cuda-graphs; BackendOptions).
 #pragma once
 #include <memory>
 #include <string>
@@ -27,9 +29,5 @@ struct CudaExecutorOptions {
 
 // Throws Error when the device is missing or cannot run the options (TF32 below sm_80).
 std::shared_ptr<Executor> make_cuda_executor(const CudaExecutorOptions& opt);
-
-// Options from the environment, for the CLI: QRSWEEP_CUDA_GEMM=own|cublas,
-// QRSWEEP_CUDA_SYNC=0|1, QRSWEEP_CUDA_GRAPHS=0|1. Throws ConfigError on unknown values.
-void apply_cuda_environment(CudaExecutorOptions* opt);
 
 }  // namespace qrsweep

@@ -127,6 +127,7 @@ MergeResult merge_sweep(const MergeOptions& o) {
     BackendOptions bo;
     bo.threads = o.threads > 0 ? o.threads : 1;  // as the sweep's own retraining
     bo.tf32 = o.tf32 && kind == "cuda";
+    bo.cuda = o.cuda;
     std::unique_ptr<Backend> backend = make_backend(kind, bo);
     signals.emplace();
     r.test = retrain_and_test(*backend, *best, data, c.space.data, o.out_dir,

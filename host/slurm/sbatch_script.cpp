@@ -136,6 +136,7 @@ std::string sweep_command(const SlurmJobOptions& o) {
     << shell_quote(o.out_dir) << " --shard \"$shard\"";
   if (!o.backend.empty()) c << " --backend " << shell_quote(o.backend);
   if (o.tf32) c << " --tf32";
+  c << cuda_mode_arguments(o.cuda);
   if (o.jobs > 0) c << " --jobs " << o.jobs;
   if (o.threads > 0) c << " --threads " << o.threads;
   if (o.trials) c << " --trials " << *o.trials;
@@ -149,6 +150,7 @@ std::string merge_command(const SlurmJobOptions& o) {
   c << shell_quote(o.qrsweep) << " merge " << shell_quote(o.out_dir) << " --require-complete";
   if (!o.backend.empty()) c << " --backend " << shell_quote(o.backend);
   if (o.tf32) c << " --tf32";
+  c << cuda_mode_arguments(o.cuda);
   if (o.threads > 0) c << " --threads " << o.threads;
   return c.str();
 }

@@ -148,6 +148,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   // every core reproduces a trial.
   bo.threads = o.threads > 0 ? o.threads : 1;
   bo.tf32 = o.tf32 && kind == "cuda";
+  bo.cuda = o.cuda;
   std::unique_ptr<Backend> backend = make_backend(kind, bo);
   store->record_run(sweep_detail::host_name(), sweep_detail::machine_description(), backend->name(),
                     backend->device());

@@ -108,10 +108,21 @@ class Backend {
   virtual PackedTraining* packed() { return nullptr; }
 };
 
+// The CUDA executor's modes beyond --tf32, each a command-line option of the commands that
+// train (docs/cuda.md); the device text the store records names those not at their default.
+struct CudaModes {
+  bool cublas = false;        // --cuda-gemm cublas: cuBLAS's grouped GEMM for the products
+  bool sync_each_op = false;  // --cuda-sync: synchronize after every op (errors name their op)
+  bool graphs = true;         // --no-cuda-graphs: launch every op directly, no CUDA Graphs
+};
+// The options that select `m` on a command line (" --cuda-gemm cublas ..."; empty: defaults).
+std::string cuda_mode_arguments(const CudaModes& m);
+
 struct BackendOptions {
   int threads = 0;    // CPU: threads for the products (0: all cores); results do not depend on it
   int device = 0;     // CUDA device ordinal
   bool tf32 = false;  // CUDA: TF32 tensor cores for the products (the CPU computes in FP32)
+  CudaModes cuda{};   // CUDA: GEMM engine, sync after each op, graphs
 };
 
 // "cpu", "cuda" or "auto" (cuda when a usable GPU is present, else cpu). Throws Error

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "qrsweep/backend.h"
 #include "qrsweep/export.h"
 #include "qrsweep/space.h"
 #include "qrsweep/store.h"
@@ -20,6 +21,7 @@ struct MergeOptions {
   std::string backend = "auto";     // for the retraining
   int threads = 0;                  // CPU threads of the retraining; 0: 1, as the sweep
   bool tf32 = false;                // cuda retraining: TF32 tensor cores
+  CudaModes cuda;                   // cuda retraining: --cuda-gemm, --cuda-sync, --no-cuda-graphs
   bool quiet = false;               // only the summary (and warnings) are printed
 };
 

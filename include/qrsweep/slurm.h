@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "qrsweep/backend.h"
 #include "qrsweep/sampler.h"
 #include "qrsweep/space.h"
 
@@ -53,6 +54,7 @@ struct SlurmJobOptions {
   // `qrsweep sweep` options passed through to every shard (empty / 0 / nullopt: left out).
   std::string backend;
   bool tf32 = false;  // --tf32 to every shard and to the merge's retraining
+  CudaModes cuda;     // --cuda-gemm, --cuda-sync, --no-cuda-graphs likewise
   int jobs = 0;
   int threads = 0;
   std::optional<int> trials;

@@ -32,6 +32,7 @@ struct SweepOptions {
   int threads = 0;               // CPU threads per job; 0: 1 (results do not depend on it)
   int max_resident = 0;          // cuda: cap on trials resident at once (0: as many as fit)
   bool tf32 = false;             // cuda: TF32 tensor cores (ignored when auto picks the CPU)
+  CudaModes cuda;                // cuda: --cuda-gemm, --cuda-sync, --no-cuda-graphs
   bool quiet = false;            // only the final summary
   Shard shard;                   // {0, 1}: the whole plan, selection and test included
   // Test hook, called after each epoch row is handed to the store's writer (committed within

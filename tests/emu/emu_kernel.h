@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <tuple>
 #include <utility>
 
@@ -107,15 +108,22 @@ namespace emu {
 // the checkers find throws emu::KernelFault once the grid has run.
 void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared,
               const std::function<void()>& body);
+// The launch configuration check run_grid starts with: false (and the last error set) when
+// the launch would be refused.
+bool launch_config_ok(dim3 grid, dim3 block, size_t dynamic_shared);
 
 // The emulated build's kernel launch (kernels/launch.cuh): arguments convert to the
 // kernel's parameter types on the launching side and are passed by value, as by <<<>>>.
+// A refused configuration sets the last error at once; the grid runs when the launch queue
+// (emu_runtime.h) runs it: at once without one, in stream order with the emulated runtime.
 template <typename... P, typename... A>
 void launch(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, size_t shared,
-            cudaStream_t /*stream: launches run at once, in order*/, A&&... args) {
+            cudaStream_t stream, A&&... args) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of kernel arguments");
-  std::tuple<std::decay_t<P>...> params(std::forward<A>(args)...);
-  run_grid(name, grid, block, shared, [&] { std::apply(kernel, params); });
+  if (!launch_config_ok(grid, block, shared)) return;
+  auto params = std::make_shared<std::tuple<std::decay_t<P>...>>(std::forward<A>(args)...);
+  submit_launch(stream, name,
+                [=] { run_grid(name, grid, block, shared, [&] { std::apply(kernel, *params); }); });
 }
 
 }  // namespace emu

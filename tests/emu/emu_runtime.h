@@ -4,6 +4,7 @@
 // binary links both. A fuller emulated runtime (memory, streams, events) builds on this.
 #pragma once
 #include <cstddef>
+#include <functional>
 
 namespace emu {
 
@@ -12,9 +13,19 @@ enum Error : int {
   kInvalidValue = 1,
   kMemoryAllocation = 2,
   kInvalidConfiguration = 9,
+  kLaunchOutOfResources = 701,
   kLaunchFailure = 719,
 };
-struct Stream;  // never defined: the emulator runs every launch at once, in order
+// Never defined here: without a launch queue every launch runs at once, in order; the
+// emulated CUDA runtime (tests/emu/cudart) passes its own streams through it.
+struct Stream;
+
+// Where a launch goes once its configuration is accepted: `grid` runs the whole grid.
+// Without a queue (kernel tests, the emulated executor) it runs at once; the emulated CUDA
+// runtime installs one that queues it on `stream` (and may refuse it: a fault injected).
+using LaunchQueue = void (*)(Stream* stream, const char* kernel, std::function<void()> grid);
+void set_launch_queue(LaunchQueue queue);
+void submit_launch(Stream* stream, const char* kernel, std::function<void()> grid);
 
 const char* error_name(Error e);
 const char* error_string(Error e);
@@ -31,6 +42,7 @@ constexpr cudaError_t cudaErrorInvalidValue = emu::kInvalidValue;
 constexpr cudaError_t cudaErrorMemoryAllocation = emu::kMemoryAllocation;
 constexpr cudaError_t cudaErrorInvalidConfiguration = emu::kInvalidConfiguration;
 constexpr cudaError_t cudaErrorLaunchFailure = emu::kLaunchFailure;
+constexpr cudaError_t cudaErrorLaunchOutOfResources = emu::kLaunchOutOfResources;
 
 inline cudaError_t cudaGetLastError() { return emu::get_last_error(); }
 inline cudaError_t cudaPeekAtLastError() { return emu::peek_last_error(); }

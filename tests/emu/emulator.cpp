@@ -410,18 +410,37 @@ void check_vector_access(const void* p, size_t bytes, const char* type, bool wri
                           std::to_string(a % bytes));
 }
 
-void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared,
-              const std::function<void()>& body) {
+bool launch_config_ok(dim3 grid, dim3 block, size_t dynamic_shared) {
   const uint64_t threads = uint64_t{block.x} * block.y * block.z;
   if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535 ||
       threads == 0 || threads > kMaxThreads || block.z > 64) {
     g_last_error = kInvalidConfiguration;
-    return;
+    return false;
   }
   if (dynamic_shared != 0) {  // no kernel declares extern __shared__ storage
     g_last_error = kInvalidValue;
-    return;
+    return false;
   }
+  return true;
+}
+
+namespace {
+LaunchQueue g_queue = nullptr;
+}  // namespace
+
+void set_launch_queue(LaunchQueue queue) { g_queue = queue; }
+
+void submit_launch(Stream* stream, const char* kernel, std::function<void()> grid) {
+  if (g_queue)
+    g_queue(stream, kernel, std::move(grid));
+  else
+    grid();
+}
+
+void run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared,
+              const std::function<void()>& body) {
+  const uint64_t threads = uint64_t{block.x} * block.y * block.z;
+  if (!launch_config_ok(grid, block, dynamic_shared)) return;
   std::lock_guard<std::mutex> lock(g_launch_mu);
   if (g_shared_bytes != shared_size()) {
     g_shared_bytes = shared_size();
@@ -471,6 +490,8 @@ const char* error_name(Error e) {
       return "cudaErrorMemoryAllocation";
     case kInvalidConfiguration:
       return "cudaErrorInvalidConfiguration";
+    case kLaunchOutOfResources:
+      return "cudaErrorLaunchOutOfResources";
     case kLaunchFailure:
       return "cudaErrorLaunchFailure";
   }
@@ -486,6 +507,8 @@ const char* error_string(Error e) {
       return "out of memory";
     case kInvalidConfiguration:
       return "invalid configuration argument";
+    case kLaunchOutOfResources:
+      return "too many resources requested for launch";
     case kLaunchFailure:
       return "unspecified launch failure";
   }
