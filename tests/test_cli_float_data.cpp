@@ -82,7 +82,7 @@ TEST_F(CliFloatData, BadValuesExitThreeAndBadScalesTwo) {
   auto inf = train("");
   EXPECT_EQ(inf.status, 3) << inf.output;
   EXPECT_NE(inf.output.find(dir_.file("train.csv") + ": line 242, column 3: value 'inf' is "
-                                                      "infinite"),
+                                                     "infinite"),
             std::string::npos)
       << inf.output;
   auto bad = train("zscore");
@@ -95,8 +95,8 @@ TEST_F(CliFloatData, AResumeUnderAnotherScaleIsRefused) {
       "trials = 2\nseed = 3\nmax_epochs = 2\npatience = 2\n[layer_size]\nlow = 8\nhigh = 16\n"
       "[batch_size]\nlow = 16\nhigh = 32\n";
   test::write_file(dir_.file("s.toml"), space + data("standardize"));
-  const std::string sweep = "sweep --backend cpu --quiet --space " + dir_.file("s.toml") +
-                            " --out " + dir_.file("out");
+  const std::string sweep =
+      "sweep --backend cpu --quiet --space " + dir_.file("s.toml") + " --out " + dir_.file("out");
   auto first = test::run_qrsweep(sweep);
   ASSERT_EQ(first.status, 0) << first.output;
   // The report's summary names the scale with the data.

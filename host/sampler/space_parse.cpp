@@ -198,10 +198,9 @@ class Parser {
   }
 
   void read_data(const toml::table& d, DataSource* out) const {
-    check_keys(
-        d, "data.",
-        {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split", "split_seed",
-         "file", "scale"});
+    check_keys(d, "data.",
+               {"format", "dir", "train_csv", "test_csv", "validation", "classes", "split",
+                "split_seed", "file", "scale"});
     read(d, "format", "data.format", &out->format);
     read(d, "dir", "data.dir", &out->dir);
     read(d, "train_csv", "data.train_csv", &out->train_csv);

@@ -90,7 +90,8 @@ struct DataSplits {
 };
 
 // Where data comes from: a directory holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],
-// two CSV files, a directory of .npy files or an .npz file. Empty `dir` means Fashion-MNIST from Debian's dataset-fashion-mnist.
+// two CSV files, a directory of .npy files or an .npz file. Empty `dir` means Fashion-MNIST from
+// Debian's dataset-fashion-mnist.
 struct DataSource {
   std::string format = "idx";  // "idx", "csv", "npy" or "npz"
   std::string dir;             // idx: directory; npy: directory of x_train.npy, y_train.npy,
