@@ -147,6 +147,24 @@ TEST(CudaBackend, ThreeEpochsMatchTheCpuOnSyntheticData) {
   }
 }
 
+// Float features (real-valued data): the first layer gathers floats (kARowF32, kAColF32)
+// on both engines, as the CPU backend's float gather reads them.
+TEST(CudaBackend, FloatFeaturesMatchTheCpu) {
+  QRS_REQUIRE_GPU();
+  Dataset data = noisy_synthetic(3000, 23);
+  for (uint8_t v : data.x) data.xf.push_back((static_cast<float>(v) - 127.5f) / 60.0f);
+  data.x.clear();
+  const DatasetView val = data.view().rows(0, 500), fit = data.view().rows(500, 2500);
+  auto own = make_backend("cuda");
+  CudaExecutorOptions o;
+  o.engine = GemmEngine::kCublas;
+  auto cublas = make_cuda_backend_with(o);
+  for (Backend* b : {own.get(), cublas.get()}) {
+    expect_gpu_matches_cpu(*b, trial_config(Activation::kTanh, 0.3, 128), fit, val, 1e-3);
+    expect_gpu_matches_cpu(*b, trial_config(Activation::kRelu, 0.0, 37), fit, val, 1e-3);
+  }
+}
+
 TEST(CudaBackend, Tf32TrainsCloseToTheCpu) {
   QRS_REQUIRE_GPU();
   const Dataset data = noisy_synthetic(3000, 22);

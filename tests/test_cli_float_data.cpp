@@ -82,7 +82,7 @@ TEST_F(CliFloatData, BadValuesExitThreeAndBadScalesTwo) {
   auto inf = train("");
   EXPECT_EQ(inf.status, 3) << inf.output;
   EXPECT_NE(inf.output.find(dir_.file("train.csv") + ": line 242, column 3: value 'inf' is "
-                                                      "infinite"),
+                                                     "infinite"),
             std::string::npos)
       << inf.output;
   auto bad = train("zscore");
@@ -95,8 +95,8 @@ TEST_F(CliFloatData, AResumeUnderAnotherScaleIsRefused) {
       "trials = 2\nseed = 3\nmax_epochs = 2\npatience = 2\n[layer_size]\nlow = 8\nhigh = 16\n"
       "[batch_size]\nlow = 16\nhigh = 32\n";
   test::write_file(dir_.file("s.toml"), space + data("standardize"));
-  const std::string sweep = "sweep --backend cpu --quiet --space " + dir_.file("s.toml") +
-                            " --out " + dir_.file("out");
+  const std::string sweep =
+      "sweep --backend cpu --quiet --space " + dir_.file("s.toml") + " --out " + dir_.file("out");
   auto first = test::run_qrsweep(sweep);
   ASSERT_EQ(first.status, 0) << first.output;
   // The report's summary names the scale with the data.
@@ -108,6 +108,44 @@ TEST_F(CliFloatData, AResumeUnderAnotherScaleIsRefused) {
   auto other = test::run_qrsweep(sweep);
   EXPECT_EQ(other.status, 2) << other.output;
   EXPECT_NE(other.output.find("data.scale"), std::string::npos) << other.output;
+}
+
+// Arrays as NumPy itself writes them (np.savez_compressed, np.save of float64, big-endian
+// and Fortran-order arrays), where python3-numpy is installed (scripts/setup.sh --test).
+TEST_F(CliFloatData, ReadsWhatNumPyWrites) {
+  auto probe = test::run_command("/usr/bin/python3 -c 'import numpy'");
+  if (probe.status != 0) GTEST_SKIP() << "python3-numpy is not installed: " << probe.output;
+  test::write_file(dir_.file("make.py"),
+                   "import sys, numpy as np\n"
+                   "d = sys.argv[1]\n"
+                   "r = np.random.default_rng(4)\n"
+                   "y = r.integers(0, 3, 300)\n"
+                   "x = (y[:, None, None] * 1.5 + r.normal(size=(300, 2, 3))).astype(np.float64)\n"
+                   "np.savez_compressed(d + '/d.npz', x_train=x[:240], y_train=y[:240],\n"
+                   "                    x_test=x[240:].astype(np.float32), y_test=y[240:])\n"
+                   "np.save(d + '/x_train.npy', x[:240].astype('>f8'))\n"
+                   "np.save(d + '/y_train.npy', y[:240].astype(np.uint8))\n"
+                   "np.save(d + '/x_test.npy', np.asfortranarray(x[240:, 0, :]))\n"
+                   "np.save(d + '/y_test.npy', y[240:])\n");
+  auto made = test::run_command("/usr/bin/python3 " + dir_.file("make.py") + " " + dir_.path());
+  ASSERT_EQ(made.status, 0) << made.output;
+  auto run = [&](const std::string& data) {
+    test::write_file(dir_.file("n.toml"),
+                     std::string(kModel) + "[data]\n" + data + "validation = 60\nclasses = 3\n");
+    return test::run_qrsweep("train --backend cpu --threads 1 --test --config " +
+                             dir_.file("n.toml"));
+  };
+  auto npz = run("format = \"npz\"\nfile = \"" + dir_.file("d.npz") + "\"\n");
+  ASSERT_EQ(npz.status, 0) << npz.output;
+  EXPECT_NE(npz.output.find("(180 training rows, 60 validation rows)"), std::string::npos)
+      << npz.output;
+  EXPECT_NE(npz.output.find("(60 test rows)"), std::string::npos) << npz.output;
+  // The directory's x_test is in Fortran order (and 2 features wide): refused, by name.
+  auto npy = run("format = \"npy\"\ndir = \"" + dir_.path() + "\"\n");
+  EXPECT_EQ(npy.status, 3) << npy.output;
+  EXPECT_NE(npy.output.find(dir_.file("x_test.npy") + ": the array is in Fortran"),
+            std::string::npos)
+      << npy.output;
 }
 
 }  // namespace

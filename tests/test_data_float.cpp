@@ -143,7 +143,9 @@ TEST(Npy, LabelsOfAnyIntegerType) {
   EXPECT_EQ(read_npy_labels(bytes_of(npy("<u2", "(1,)", raw(std::vector<uint16_t>{7}))), "y"),
             (std::vector<uint8_t>{7}));
   expect_data_error(
-      [] { read_npy_labels(bytes_of(npy("<i4", "(2,)", raw(std::vector<int32_t>{1, -1}))), "y"); },
+      [] {
+        read_npy_labels(bytes_of(npy("<i4", "(2,)", raw(std::vector<int32_t>{1, -1}))), "y");
+      },
       {"y: label at row 1", "out of range 0..255", "-1"});
   expect_data_error(
       [] { read_npy_labels(bytes_of(npy("<i2", "(1,)", raw(std::vector<int16_t>{256}))), "y"); },
@@ -202,22 +204,37 @@ TEST(Npy, NaNAndInfinityAreRefusedNamingRowAndFeature) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   expect_data_error(
-      [&] { read_npy_features(bytes_of(npy("<f4", "(2, 2)", raw(std::vector<float>{0, 1, nan, 2}))), "x.npy"); },
+      [&] {
+        read_npy_features(bytes_of(npy("<f4", "(2, 2)", raw(std::vector<float>{0, 1, nan, 2}))),
+                          "x.npy");
+      },
       {"x.npy", "row 1, feature 0", "NaN"});
   expect_data_error(
-      [&] { read_npy_features(bytes_of(npy("<f8", "(1, 2)", raw(std::vector<double>{0, -inf}))), "x.npy"); },
+      [&] {
+        read_npy_features(bytes_of(npy("<f8", "(1, 2)", raw(std::vector<double>{0, -inf}))),
+                          "x.npy");
+      },
       {"x.npy", "row 0, feature 1", "infinite"});
   expect_data_error(
-      [&] { read_npy_features(bytes_of(npy("<f8", "(1, 1)", raw(std::vector<double>{1e300}))), "x.npy"); },
+      [&] {
+        read_npy_features(bytes_of(npy("<f8", "(1, 1)", raw(std::vector<double>{1e300}))), "x.npy");
+      },
       {"x.npy", "beyond float32"});
 }
 
 TEST(Npy, FeaturesAndLabelsMustAgreeOnRows) {
-  NpyFeatures x = read_npy_features(bytes_of(npy("<f4", "(3, 1)", raw(std::vector<float>{1, 2, 3}))), "x");
-  expect_data_error([&] { npy_dataset(x, "x_train.npy", {0, 1}, "y_train.npy", 0); },
-                    {"x_train.npy holds 3 rows", "y_train.npy holds 2 labels"});
-  expect_data_error([&] { npy_dataset(x, "x.npy", {0, 1, 5}, "y.npy", 3); },
-                    {"y.npy", "label 5", "expected 0..2"});
+  NpyFeatures x =
+      read_npy_features(bytes_of(npy("<f4", "(3, 1)", raw(std::vector<float>{1, 2, 3}))), "x");
+  expect_data_error(
+      [&] {
+        npy_dataset(x, "x_train.npy", {0, 1}, "y_train.npy", 0);
+      },
+      {"x_train.npy holds 3 rows", "y_train.npy holds 2 labels"});
+  expect_data_error(
+      [&] {
+        npy_dataset(x, "x.npy", {0, 1, 5}, "y.npy", 3);
+      },
+      {"y.npy", "label 5", "expected 0..2"});
   const Dataset d = npy_dataset(x, "x.npy", {0, 1, 4}, "y.npy", 0);
   EXPECT_EQ(d.classes, 5);
   EXPECT_EQ(d.xf, (std::vector<float>{1, 2, 3}));
@@ -305,10 +322,13 @@ TEST(LoadNumpy, NpzFaultsNameTheFileAndTheMember) {
   expect_data_error([&] { load_data(numpy_source("npz", path, 2)); },
                     {path + ": y_train", "truncated data"});
   write_file(path, "not a zip at all");
-  expect_data_error([&] { load_data(numpy_source("npz", path, 2)); }, {path, "not a readable .npz"});
+  expect_data_error([&] { load_data(numpy_source("npz", path, 2)); },
+                    {path, "not a readable .npz"});
   // A truncated zip (its central directory cut off).
-  write_npz(path, {{"x_train.npy", n.x_train}, {"y_train.npy", n.y_train},
-                   {"x_test.npy", n.x_test}, {"y_test.npy", n.y_test}});
+  write_npz(path, {{"x_train.npy", n.x_train},
+                   {"y_train.npy", n.y_train},
+                   {"x_test.npy", n.x_test},
+                   {"y_test.npy", n.y_test}});
   const std::string whole = test::read_file(path);
   write_file(path, whole.substr(0, whole.size() - 30));
   expect_data_error([&] { load_data(numpy_source("npz", path, 2)); }, {path});

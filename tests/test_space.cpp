@@ -253,7 +253,8 @@ TEST(Space, EveryErrorNamesFileKeyAndValue) {
       // bad choices
       {"sampler = \"halton\"\n", {"sampler = \"halton\"", "\"sobol\" or \"random\""}},
       {"[momentum]\nscale = \"exp\"\n", {"momentum.scale = \"exp\"", "\"linear\" or \"log\""}},
-      {"[data]\nformat = \"parquet\"\n", {"data.format = \"parquet\"", "\"csv\", \"npy\" or \"npz\""}},
+      {"[data]\nformat = \"parquet\"\n",
+       {"data.format = \"parquet\"", "\"csv\", \"npy\" or \"npz\""}},
       // low > high, log with low <= 0, non-finite
       {"[layer_size]\nlow = 100\nhigh = 10\n",
        {"layer_size.low = 100.0", "layer_size.high = 10.0"}},

@@ -1,8 +1,9 @@
 // CSV reader: one sample per line, the label first, then the features: integers 0..255
 // (bytes, as pixels are) or any finite real numbers (then the file's features are all
-// floats, and the [data] scale says how they enter the first layer). The first line is a header, and skipped, exactly when none of its fields looks like a
-// number; any other line is data, so a row is never dropped silently. \r\n line ends and
-// gzipped files are accepted.
+// floats, and the [data] scale says how they enter the first layer). The first line is a
+// header, and skipped, exactly when none of its fields looks like a number; any other
+// line is data, so a row is never dropped silently. \r\n line ends and gzipped files are
+// accepted.
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -174,14 +175,16 @@ Dataset read_csv_bytes(std::vector<uint8_t> file, const std::string& path, int c
         throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
                         shown(fields[c]) + " is not a number");
       const float f = static_cast<float>(r);
-      if (!std::isfinite(f))
+      if (!std::isfinite(f)) {
+        // "inf" and "infinity" parse as infinite; a number too large for a double or a
+        // float (1e999, 1e39) is a finite value out of float32's range.
+        const bool spelled_inf = trim(fields[c]).find_first_of("iI") != std::string_view::npos;
+        const char* what = std::isnan(r)                  ? "NaN"
+                           : std::isinf(r) && spelled_inf ? "infinite"
+                                                          : "beyond float32's range";
         throw DataError(where + ", column " + std::to_string(c + 1) + ": value " +
-                        shown(fields[c]) + " is " +
-                        (std::isnan(r) ? "NaN" : std::isinf(r) && trim(fields[c]).find_first_of(
-                                                     "iI") != std::string_view::npos
-                                                     ? "infinite"
-                                                     : "beyond float32's range") +
-                        ": features must be finite numbers");
+                        shown(fields[c]) + " is " + what + ": features must be finite numbers");
+      }
       if (!d.float_features()) {  // the first real value: every feature so far becomes a float
         d.xf.assign(d.x.begin(), d.x.end());
         d.x.clear();

@@ -1,6 +1,6 @@
 // A dataset's identity (dataset.h): its sizes and a content hash of the rows as loaded
-// (their feature type and scale included),
-// what the store records so that no resume or merge mixes results of different data.
+// (their feature type and scale included), what the store records so that no resume or
+// merge mixes results of different data.
 #include <cstdio>
 #include <string>
 

@@ -1,5 +1,6 @@
 // load_data: a DataSource (an IDX directory, Fashion-MNIST by default, two CSV files, a
-// directory of .npy files or an .npz file) to train and test sets, scaled, with the hints a user needs when the data is not there.
+// directory of .npy files or an .npz file) to train and test sets, scaled, with the hints a
+// user needs when the data is not there.
 #include <cstdio>
 #include <filesystem>
 #include <string>

@@ -119,8 +119,9 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& name) {
   NpyArray a;
   std::string descr;
   bool have_descr = false, have_order = false, have_shape = false, fortran = false;
-  const std::string malformed = "malformed .npy header (expected a dict with 'descr', "
-                                "'fortran_order' and 'shape')";
+  const std::string malformed =
+      "malformed .npy header (expected a dict with 'descr', "
+      "'fortran_order' and 'shape')";
   if (!take(h, '{')) bad(name, malformed);
   while (!take(h, '}')) {
     std::string key;
@@ -148,11 +149,12 @@ NpyArray parse_npy(const std::vector<uint8_t>& file, const std::string& name) {
   if (!have_descr || !have_order || !have_shape) bad(name, malformed);
   if (!skip_space(h).empty()) bad(name, malformed + ": text after the dict");
   if (fortran)
-    bad(name, "the array is in Fortran (column-major) order; save it in C order, e.g. "
-              "np.save(path, np.ascontiguousarray(a))");
+    bad(name,
+        "the array is in Fortran (column-major) order; save it in C order, e.g. "
+        "np.save(path, np.ascontiguousarray(a))");
   // A simple type: byte order, kind, size ("<f4", "|u1"); structured types are lists.
-  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '|' &&
-                           descr[0] != '='))
+  if (descr.size() < 3 ||
+      (descr[0] != '<' && descr[0] != '>' && descr[0] != '|' && descr[0] != '='))
     bad(name, "unsupported array type '" + clip_for_message(descr, 30) +
                   "' (expected float32, float64, uint8, or integer labels)");
   a.order = descr[0] == '=' ? '<' : descr[0];
@@ -231,7 +233,9 @@ NpyFeatures read_npy_features(const std::vector<uint8_t>& file, const std::strin
   const bool is_u8 = a.kind == 'u' && a.item == 1;
   if (!is_u8 && !(a.kind == 'f' && (a.item == 4 || a.item == 8)))
     bad(name, "features must be float32, float64 or uint8; this array holds " +
-                  std::string(a.kind == 'f' ? "float" : a.kind == 'b' ? "bool" : "int") +
+                  std::string(a.kind == 'f'   ? "float"
+                              : a.kind == 'b' ? "bool"
+                                              : "int") +
                   std::to_string(8 * a.item));
   if (a.shape.size() < 2)
     bad(name, "features must have 2 or more dimensions (rows, features...); the shape is " +
@@ -255,8 +259,10 @@ NpyFeatures read_npy_features(const std::vector<uint8_t>& file, const std::strin
     const float x = static_cast<float>(v);
     if (!std::isfinite(x))
       bad(name, "row " + std::to_string(e / dim) + ", feature " + std::to_string(e % dim) +
-                    " (0-based) is " + (std::isnan(v) ? "NaN" : std::isinf(v) ? "infinite"
-                                                                : "beyond float32's range") +
+                    " (0-based) is " +
+                    (std::isnan(v)   ? "NaN"
+                     : std::isinf(v) ? "infinite"
+                                     : "beyond float32's range") +
                     ": features must be finite numbers");
     f.floats[e] = x;
   }
@@ -287,9 +293,8 @@ Dataset npy_dataset(NpyFeatures x, const std::string& x_name, std::vector<uint8_
     throw ConfigError("classes must be 2..256 (labels are bytes), or 0 to infer; got " +
                       std::to_string(classes));
   if (static_cast<uint64_t>(x.rows) != y.size())
-    throw DataError("feature/label count mismatch: " + x_name + " holds " +
-                    std::to_string(x.rows) + " rows but " + y_name + " holds " +
-                    std::to_string(y.size()) + " labels");
+    throw DataError("feature/label count mismatch: " + x_name + " holds " + std::to_string(x.rows) +
+                    " rows but " + y_name + " holds " + std::to_string(y.size()) + " labels");
   Dataset d;
   d.n = static_cast<int>(x.rows);
   d.dim = x.dim;
@@ -302,8 +307,7 @@ Dataset npy_dataset(NpyFeatures x, const std::string& x_name, std::vector<uint8_
     if (classes > 0 && d.y[i] >= classes)
       throw DataError(y_name + ": label " + std::to_string(d.y[i]) + " at row " +
                       std::to_string(i) + " (0-based) is out of range: expected 0.." +
-                      std::to_string(classes - 1) + " for " + std::to_string(classes) +
-                      " classes");
+                      std::to_string(classes - 1) + " for " + std::to_string(classes) + " classes");
     top = std::max<int>(top, d.y[i]);
   }
   d.classes = classes > 0 ? classes : std::max(2, top + 1);

@@ -43,7 +43,8 @@ std::vector<uint8_t> read_npz_member(const std::vector<uint8_t>& file, const std
   zip_error_init(&err);
   zip_source_t* src = zip_source_buffer_create(file.data(), file.size(), 0, &err);
   if (!src) throw DataError(name + ": cannot read it as a zip (.npz): " + zip_message(&err));
-  std::unique_ptr<zip_t, ZipCloser> zip(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
+  std::unique_ptr<zip_t, ZipCloser> zip(
+      zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
   if (!zip) {
     zip_source_free(src);
     throw DataError(name + ": not a readable .npz (zip) file: " + zip_message(&err));

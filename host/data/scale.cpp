@@ -67,7 +67,8 @@ void apply_scale(DataSplits& s, const std::string& requested) {
   for (double& v : sd) {
     v = std::sqrt(v / fit.n);
     if (!std::isfinite(v))
-      throw DataError(s.train.source + ": a feature's values are too spread to standardize "
+      throw DataError(s.train.source +
+                      ": a feature's values are too spread to standardize "
                       "(their variance overflows)");
     if (!(v > 0.0)) v = 1.0;
   }

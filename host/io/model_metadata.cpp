@@ -47,8 +47,9 @@ void set_preprocessing_metadata(std::vector<std::pair<std::string, std::string>>
   if (data.scale == "none") {
     text = "none: the features as given, as float32";
   } else if (data.scale == "standardize") {
-    text = "(x - feature_mean) / feature_sd, per feature, as float32 (the statistics of the "
-           "training rows that fit, in the metadata keys feature_mean and feature_sd)";
+    text =
+        "(x - feature_mean) / feature_sd, per feature, as float32 (the statistics of the "
+        "training rows that fit, in the metadata keys feature_mean and feature_sd)";
   } else if (data.train.float_features()) {
     text = "x / 255: every feature divided by 255, as float32";
   } else {

@@ -42,9 +42,10 @@ struct Dataset {
 // broken gzip stream. `classes` 0 means max label + 1 (at least 2), as for read_csv.
 Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes = 10);
 
-// CSV: one row per sample, the label first, then dim integer features in 0..255. An
-// optional header row (non-numeric first field) is skipped. Throws DataError naming the
-// file, the line and the fault (ragged row, bad number, value out of range, bad label).
+// CSV: one row per sample, the label first, then dim features: bytes (x) when every one
+// is an integer 0..255, else floats (xf). An optional header row (no field looks like a
+// number) is skipped. Throws DataError naming the file, the line and the fault (ragged
+// row, not a number, NaN, infinite or beyond float32, bad label).
 Dataset read_csv(const std::string& path, int classes = 0 /* 0: max label + 1 */);
 
 // read_idx and read_csv on files already in memory, as stored (raw or gzipped); the
@@ -90,7 +91,8 @@ struct DataSplits {
 };
 
 // Where data comes from: a directory holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],
-// two CSV files, a directory of .npy files or an .npz file. Empty `dir` means Fashion-MNIST from Debian's dataset-fashion-mnist.
+// two CSV files, a directory of .npy files or an .npz file. Empty `dir` means Fashion-MNIST from
+// Debian's dataset-fashion-mnist.
 struct DataSource {
   std::string format = "idx";  // "idx", "csv", "npy" or "npz"
   std::string dir;             // idx: directory; npy: directory of x_train.npy, y_train.npy,

@@ -14,10 +14,10 @@ namespace qrsweep {
 // ---- Grouped GEMM: C[m, n] = A[m, k] . B[k, n], then an epilogue -------------------------
 // How A is read. Row modes are contiguous along k, column modes along m.
 enum GemmAMode : int {
-  kARow = 0,    // A(i, kk) = a[i * lda + kk]
-  kACol = 1,    // A(i, kk) = a[kk * lda + i]                     (A is X^T: the dW product)
-  kARowU8 = 2,  // A(i, kk) = a_u8[row(i) * lda + kk] / 255       (first layer, forward)
-  kAColU8 = 3,  // A(i, kk) = a_u8[row(kk) * lda + i] / 255       (first layer, dW)
+  kARow = 0,     // A(i, kk) = a[i * lda + kk]
+  kACol = 1,     // A(i, kk) = a[kk * lda + i]                     (A is X^T: the dW product)
+  kARowU8 = 2,   // A(i, kk) = a_u8[row(i) * lda + kk] / 255       (first layer, forward)
+  kAColU8 = 3,   // A(i, kk) = a_u8[row(kk) * lda + i] / 255       (first layer, dW)
   kARowF32 = 4,  // A(i, kk) = a[row(i) * lda + kk]    (first layer of float features, forward)
   kAColF32 = 5,  // A(i, kk) = a[row(kk) * lda + i]    (first layer of float features, dW)
 };

@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(f.rows > 0 && f.dim > 0, "an empty array was accepted");
     const size_t n = static_cast<size_t>(f.rows) * static_cast<size_t>(f.dim);
     fuzz::require(f.bytes.empty() != f.floats.empty(), "features are neither bytes nor floats");
-    fuzz::require((f.bytes.empty() ? f.floats.size() : f.bytes.size()) == n,
-                  "buffer does not match " + std::to_string(f.rows) + " x " +
-                      std::to_string(f.dim));
+    fuzz::require(
+        (f.bytes.empty() ? f.floats.size() : f.bytes.size()) == n,
+        "buffer does not match " + std::to_string(f.rows) + " x " + std::to_string(f.dim));
     for (float v : f.floats) fuzz::require(std::isfinite(v), "a non-finite feature was accepted");
   } catch (const Error&) {
   }
