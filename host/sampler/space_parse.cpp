@@ -211,12 +211,27 @@ class Parser {
     read(d, "split_seed", "data.split_seed", &out->split_seed);
   }
 
+  // [schedule]: the keys' meaning and rules are in docs/space.md#schedule.
+  void read_schedule(const toml::table& t, Schedule* out) const {
+    check_keys(t, "schedule.", {"kind", "min_epochs", "eta", "cohort"});
+    const int kind = read_choice(t, "kind", "schedule.kind", {"full", "halving", "hyperband"},
+                                 static_cast<int>(out->kind));
+    if (kind == 2)
+      fail(*t.get("kind"), "schedule.kind",
+           "is not supported yet (its brackets are not built): use \"halving\" or \"full\"");
+    out->kind = static_cast<ScheduleKind>(kind);
+    read(t, "min_epochs", "schedule.min_epochs", &out->min_epochs);
+    read(t, "eta", "schedule.eta", &out->eta);
+    read(t, "cohort", "schedule.cohort", &out->cohort);
+  }
+
   SearchSpace parse(const toml::table& root) const {
     SearchSpace s;
     check_keys(
         root, "",
         {"trials", "seed", "sampler", "activations", "max_epochs", "patience", "clamp_layer_sizes",
-         "layer_size", "dropout_rate", "learning_rate", "momentum", "batch_size", "data"});
+         "layer_size", "dropout_rate", "learning_rate", "momentum", "batch_size", "data",
+         "schedule"});
     read(root, "trials", "trials", &s.trials);
     read(root, "seed", "seed", &s.seed);
     s.sampler = static_cast<SamplerKind>(
@@ -231,6 +246,7 @@ class Parser {
     read_range(root, "momentum", &s.momentum);
     read_range(root, "batch_size", &s.batch_size);
     if (const toml::table* d = subtable(root, "data")) read_data(*d, &s.data);
+    if (const toml::table* sch = subtable(root, "schedule")) read_schedule(*sch, &s.schedule);
     return s;
   }
 

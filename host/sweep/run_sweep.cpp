@@ -14,6 +14,7 @@
 #include "core/cores.h"
 #include "qrsweep/common.h"
 #include "qrsweep/sweep.h"
+#include "sweep/halving.h"
 #include "sweep/host_info.h"
 #include "sweep/progress.h"
 #include "sweep/stop_signals.h"
@@ -94,6 +95,11 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
   check_backend_options(o.backend, o.tf32);
   const SearchSpace space = resolve_space(o);
+  const bool halving = space.schedule.kind == ScheduleKind::kHalving;
+  if (halving && o.backend == "cuda")
+    throw ConfigError(o.space_path +
+                      ": schedule.kind = \"halving\": halving runs on the CPU backend for now "
+                      "(--backend cpu); the packed GPU scheduler does not pause trials yet");
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
   prepare_directory(o.out_dir);
@@ -140,7 +146,8 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     if (!recorded.empty()) progress.message("qrsweep sweep: " + recorded);
   }
   const int interrupted_before = store->reset_unfinished();
-  const std::string kind = resolve_backend(o.backend, o.tf32);
+  // Halving pauses trials, which only the CPU pool does so far: "auto" takes the CPU.
+  const std::string kind = halving ? "cpu" : resolve_backend(o.backend, o.tf32);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One thread per CPU session unless asked otherwise: the cores go to parallel trials.
@@ -159,6 +166,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     head << "qrsweep sweep: " << plan.size() << " trials (" << pending.size() << " to run";
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
     if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
+    if (halving) head << "; successive halving at " << halving::describe_rungs(space);
     // The CUDA backend trains every pending trial at once through its packed scheduler.
     const bool packed = kind == "cuda" && backend->packed() != nullptr;
     if (packed) {
@@ -180,8 +188,10 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     ctx.stop_requested = stop_requested;
     ctx.after_epoch = o.after_epoch;
     ctx.max_resident = o.max_resident;
-    sweep_detail::PoolResult pr = packed ? sweep_detail::run_packed_trials(pending, ctx)
-                                         : sweep_detail::run_trials(pending, ctx);
+    ctx.sweep_dir = o.out_dir;
+    sweep_detail::PoolResult pr = halving  ? sweep_detail::run_halving_trials(trials, space, ctx)
+                                  : packed ? sweep_detail::run_packed_trials(pending, ctx)
+                                           : sweep_detail::run_trials(pending, ctx);
     out.trials_run = pr.finished;
     if (pr.packed) progress.message("qrsweep sweep: " + sweep_detail::describe_packed(*pr.packed));
     progress.close();
@@ -235,6 +245,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   out.test = test;
   progress.close();
   print_summary(stdout, *best, *test);
+  if (halving) std::printf("%s\n", halving::budget_line(space, trials).c_str());
   return out;
 }
 
