@@ -64,8 +64,8 @@ TEST(HalvingSchedule, ReadsTheTableRoundTripsAndTellsDifferences) {
 }
 
 TEST(HalvingSchedule, RefusesBadValuesNamingKeyAndValue) {
-  EXPECT_NE(config_error("[schedule]\nkind = \"hyperband\"\n").find(
-                "schedule.kind = \"hyperband\": is not supported yet"),
+  EXPECT_NE(config_error("[schedule]\nkind = \"hyperband\"\n")
+                .find("schedule.kind = \"hyperband\": is not supported yet"),
             std::string::npos);
   EXPECT_NE(config_error("[schedule]\nkind = \"fast\"\n").find("schedule.kind = \"fast\""),
             std::string::npos);
@@ -159,11 +159,11 @@ TEST(HalvingRules, PromotesTheBestThirdHalvesTheRest) {
 TEST(HalvingRules, RanksByMinLossUpToTheRungTiesToTheLowerIndexNanLast) {
   // Rung 1 (3 epochs) with three entrants: one goes on. Trial 7's min (0.2) comes after
   // the rung and does not count; 5 and 6 tie at 0.3: 5 wins.
-  std::vector<TrialState> c = {trial(5, {0.5, 0.3, 0.4}), trial(6, {0.3, 0.6, 0.6}),
-                               trial(7, {0.9, 0.8, 0.7, 0.2}, true),
-                               trial(8, {NAN}),  // halved at rung 0 (NaN ranks last)
-                               trial(9, {0.95}), trial(10, {0.99}), trial(11, {0.97}),
-                               trial(12, {0.98}), trial(13, {0.96})};
+  std::vector<TrialState> c = {
+      trial(5, {0.5, 0.3, 0.4}), trial(6, {0.3, 0.6, 0.6}), trial(7, {0.9, 0.8, 0.7, 0.2}, true),
+      trial(8, {NAN}),  // halved at rung 0 (NaN ranks last)
+      trial(9, {0.95}),          trial(10, {0.99}),         trial(11, {0.97}),
+      trial(12, {0.98}),         trial(13, {0.96})};
   c[7].ended = c[8].ended = true;
   c[4].ended = c[5].ended = c[6].ended = true;
   c[3].ended = true;
@@ -180,7 +180,7 @@ TEST(HalvingRules, ATrialThatEndedInsideARungKeepsItsSlotButGoesNoFurther) {
   // Early stopping ended trial 0 at epoch 1 with the best loss: it is ranked first, is
   // not halved and does not train on; the second slot is not passed down the ranking.
   std::vector<TrialState> c = {trial(0, {0.1}, true), trial(1, {0.2}), trial(2, {0.3}),
-                               trial(3, {0.4}), trial(4, {0.5}), trial(5, {0.6})};
+                               trial(3, {0.4}),       trial(4, {0.5}), trial(5, {0.6})};
   const auto d = halving::decide(kRungs, 3, c);
   EXPECT_EQ(d[0].action, Action::kNone);
   EXPECT_EQ(d[1].action, Action::kTrain);
@@ -496,9 +496,10 @@ TEST_F(HalvingSweep, KilledAtRandomMomentsAndResumedItContinuesPausedTrials) {
   run_sweep(straight);
   // kill -9 once some trial is paused at a rung, then again once more trials finished.
   const std::string out = dir_.file("killed");
-  std::vector<std::string> args = {"sweep",  "--space", dir_.file("space.toml"), "--out", out,
-                                   "--trials", "30", "--backend", "cpu", "--jobs", "2",
-                                   "--quiet"};
+  std::vector<std::string> args = {"sweep",  "--space",   dir_.file("space.toml"),
+                                   "--out",  out,         "--trials",
+                                   "30",     "--backend", "cpu",
+                                   "--jobs", "2",         "--quiet"};
   auto paused_files = [&] {
     int n = 0;
     std::error_code ec;
@@ -525,7 +526,7 @@ TEST_F(HalvingSweep, KilledAtRandomMomentsAndResumedItContinuesPausedTrials) {
   // The paused trials as the kills left them: the resume must not train those epochs again.
   std::map<int, int> paused;
   for (const auto& f : std::filesystem::directory_iterator(out + "/paused")) {
-    const std::string name = f.path().filename().string();  // trial-<i>.bin
+    const std::string name = f.path().filename().string();                         // trial-<i>.bin
     if (name.rfind("trial-", 0) != 0 || f.path().extension() != ".bin") continue;  // a .tmp
     const int index = std::stoi(name.substr(6));
     const auto st = Store::open(store_path(out), true);

@@ -96,8 +96,9 @@ std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>
   long long run = 0;
   for (const TrialRecord& t : trials) run += t.epochs_run;
   const long long bound = static_cast<long long>(space.trials) * space.max_epochs;
-  return "Epochs trained : " + std::to_string(run) + " of at most " + std::to_string(bound) +
-         " (" + schedule_kind_name(space.schedule.kind) + " schedule; the full one trains every "
+  return "Epochs trained : " + std::to_string(run) + " of at most " + std::to_string(bound) + " (" +
+         schedule_kind_name(space.schedule.kind) +
+         " schedule; the full one trains every "
          "trial until early stopping or max_epochs)";
 }
 

@@ -6,9 +6,10 @@
 // same for any job count and after any restart.
 #include <algorithm>
 #include <atomic>
-#include <exception>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
+#include <map>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -28,9 +29,9 @@ namespace {
 
 struct Slot {
   TrialConfig cfg;
-  TrialResult so_far;   // epochs and steps trained (paused trials: as in their file)
-  bool ended = false;   // finished (stored, or handed to the store's writer)
-  bool running = false; // a worker trains it now
+  TrialResult so_far;    // epochs and steps trained (paused trials: as in their file)
+  bool ended = false;    // finished (stored, or handed to the store's writer)
+  bool running = false;  // a worker trains it now
   // Its start is written in this run: from then on the progress counts it running, paused
   // or not, until its row is committed.
   bool started = false;
@@ -98,8 +99,8 @@ class HalvingPool {
   void resume_paused(Slot& s) {
     std::string problem;
     const int index = s.cfg.index;
-    std::optional<PausedTrial> p = read_paused(
-        ctx_.sweep_dir, index, s.cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
+    std::optional<PausedTrial> p =
+        read_paused(ctx_.sweep_dir, index, s.cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
     const int epochs = p ? static_cast<int>(p->so_far.history.size()) : 0;
     if (p && std::find(rungs_.begin(), rungs_.end() - 1, epochs) == rungs_.end() - 1)
       problem = paused_path(ctx_.sweep_dir, index) + " is paused at epoch " +
@@ -167,8 +168,24 @@ class HalvingPool {
         continue;
       }
       const std::vector<halving::Decision> d = halving::decide(rungs_, eta_, states);
+      std::map<int, int> halved;  // rung -> trials halved there now
       for (size_t j = 0; j < members.size(); ++j)
-        if (d[j].action == halving::Action::kHalve) halve(slots_[members[j]], d[j].rung);
+        if (d[j].action == halving::Action::kHalve) {
+          halve(slots_[members[j]], d[j].rung);
+          ++halved[d[j].rung];
+        }
+      for (const auto& [rung, count] : halved) {
+        // A rung just decided: its promoted trials are those now headed for the next one.
+        int going_on = 0;
+        for (const halving::Decision& x : d)
+          going_on += x.action == halving::Action::kTrain && x.rung == rung + 1;
+        const std::string at =
+            std::to_string(rungs_[rung]) + (rungs_[rung] == 1 ? " epoch" : " epochs");
+        ctx_.progress->message(
+            "qrsweep sweep: cohort " + std::to_string(cohort_ids_[c]) + ", rung " +
+            std::to_string(rung) + " (" + at + "): " + std::to_string(count) + " halved, " +
+            std::to_string(going_on) + " go on to " + std::to_string(rungs_[rung + 1]) + " epochs");
+      }
       for (size_t j = 0; j < members.size(); ++j)
         if (d[j].action == halving::Action::kTrain && !slots_[members[j]].running)
           return Piece{members[j], d[j].epochs};
@@ -231,9 +248,9 @@ class HalvingPool {
         std::optional<PausedTrial> p = read_paused(
             ctx_.sweep_dir, cfg.index, cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
         if (!p || p->so_far.history.size() != slot.so_far.history.size())
-          throw Error("its paused state cannot be read back: " +
-                      (problem.empty() ? paused_path(ctx_.sweep_dir, cfg.index) + " is missing"
-                                       : problem));
+          throw Error(
+              "its paused state cannot be read back: " +
+              (problem.empty() ? paused_path(ctx_.sweep_dir, cfg.index) + " is missing" : problem));
         session->set_weights(p->weights);
         session->set_optimizer_state(p->optimizer);
       }

@@ -56,7 +56,8 @@ class Reader {
   // `expect`: the count there must be (UINT64_MAX: any).
   bool floats(std::vector<float>* v, uint64_t expect) {
     const uint64_t n = get<uint64_t>();
-    if (short_ || (expect != UINT64_MAX && n != expect) || (end_ - pos_) / sizeof(float) < n) return false;
+    if (short_ || (expect != UINT64_MAX && n != expect) || (end_ - pos_) / sizeof(float) < n)
+      return false;
     v->resize(n);
     std::memcpy(v->data(), s_.data() + pos_, n * sizeof(float));
     pos_ += n * sizeof(float);
@@ -88,7 +89,8 @@ void write_paused(const std::string& sweep_dir, const PausedTrial& p) {
   put<uint32_t>(out, static_cast<uint32_t>(p.so_far.history.size()));
   for (const EpochMetrics& m : p.so_far.history) {
     put<int32_t>(out, m.epoch);
-    for (double d : {m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds}) put<double>(out, d);
+    for (double d : {m.loss, m.accuracy, m.val_loss, m.val_accuracy, m.seconds})
+      put<double>(out, d);
   }
   const std::vector<int> widths = p.weights.widths();
   put<uint32_t>(out, static_cast<uint32_t>(widths.size()));

@@ -33,7 +33,7 @@ struct Schedule {
   ScheduleKind kind = ScheduleKind::kFull;
   int min_epochs = 1;  // the first rung
   int eta = 3;         // rungs at min_epochs * eta^k epochs; 1 in eta goes on at each
-  int cohort = 0;      // trials per cohort, consecutive in the plan; 0: eta^(rungs below max_epochs)
+  int cohort = 0;      // trials per cohort, consecutive in the plan; 0: eta^(rungs before max)
   bool operator==(const Schedule& o) const {
     return kind == o.kind && min_epochs == o.min_epochs && eta == o.eta && cohort == o.cohort;
   }
