@@ -113,7 +113,15 @@ def main():
     base = open(a.space).read()
     max_epochs = max_epochs_of(base)
     os.makedirs(a.out, exist_ok=True)
-    print("machine: %s; %d jobs" % (" ".join(os.uname()[i] for i in (1, 2, 4)), a.jobs))
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print("machine: %s, %d cores, %s; load %.1f at the start; %d jobs" %
+          (model, os.cpu_count(), " ".join(os.uname()[i] for i in (2, 4)), os.getloadavg()[0],
+           a.jobs))
     print("%-5s %-8s %7s %7s %8s %9s %7s" % ("seed", "schedule", "trials", "epochs", "wall s",
                                            "test acc", "halved"))
     wins = 0

@@ -490,7 +490,7 @@ TEST_F(HalvingSweep, TheCudaBackendIsRefusedForHalving) {
   EXPECT_FALSE(std::filesystem::exists(dir_.file("s")));
 }
 
-TEST_F(HalvingSweep, KilledAtRandomMomentsAndResumedItContinuesPausedTrials) {
+TEST_F(HalvingSweep, KillNineAtRandomMomentsThenAResumeContinuesPausedTrials) {
   SweepOptions straight = options("straight", 2);
   straight.trials = 30;
   run_sweep(straight);
@@ -538,6 +538,9 @@ TEST_F(HalvingSweep, KilledAtRandomMomentsAndResumedItContinuesPausedTrials) {
     paused[index] = static_cast<int>(p->so_far.history.size());
   }
   ASSERT_FALSE(paused.empty());
+  // A temporary file a kill left while writing a paused trial's file goes on resume.
+  const std::string stale = sweep_detail::paused_path(out, paused.begin()->first) + ".tmp.1.0";
+  test::write_file(stale, "partial");
   SweepOptions resume = options("killed", 2);
   resume.trials = 30;
   std::mutex mu;
@@ -553,6 +556,8 @@ TEST_F(HalvingSweep, KilledAtRandomMomentsAndResumedItContinuesPausedTrials) {
     }
   EXPECT_EQ(table("straight"), table("killed"));
   EXPECT_EQ(epochs("straight"), epochs("killed"));
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::is_empty(out + "/paused"));
 }
 
 }  // namespace

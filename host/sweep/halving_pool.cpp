@@ -13,6 +13,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,9 @@ class HalvingPool {
         eta_(space.schedule.eta),
         commits_(*ctx.store, ctx.commits) {
     const int size = cohort_size(space.schedule, space.max_epochs, space.trials);
+    std::set<int> mine;
+    for (const TrialRecord& t : trials) mine.insert(t.config.index);
+    remove_paused_temporaries(ctx.sweep_dir, mine);
     for (const TrialRecord& t : trials) {
       Slot s;
       s.cfg = t.config;

@@ -180,4 +180,18 @@ void remove_paused(const std::string& sweep_dir, int trial) {
   std::filesystem::remove(paused_path(sweep_dir, trial), ec);
 }
 
+void remove_paused_temporaries(const std::string& sweep_dir, const std::set<int>& trials) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> stale;
+  for (const auto& e : std::filesystem::directory_iterator(sweep_dir + "/paused", ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t tmp = name.find(".bin.tmp.");
+    if (name.rfind("trial-", 0) != 0 || tmp == std::string::npos || tmp <= 6) continue;
+    const std::string digits = name.substr(6, tmp - 6);
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (trials.count(std::stoi(digits))) stale.push_back(e.path());
+  }
+  for (const auto& p : stale) std::filesystem::remove(p, ec);
+}
+
 }  // namespace qrsweep::sweep_detail

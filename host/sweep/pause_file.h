@@ -3,6 +3,7 @@
 // sweep directory, so that a resumed sweep continues it instead of training it again.
 #pragma once
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,10 @@ std::optional<PausedTrial> read_paused(const std::string& sweep_dir, int trial,
 
 // Removes trial's file, if any (once its end is committed).
 void remove_paused(const std::string& sweep_dir, int trial);
+
+// Removes the temporary files a killed process left in DIR/paused while writing the file of
+// one of `trials` (io/atomic_file.h names them `trial-<i>.bin.tmp.<pid>.<n>`). Only for
+// trials no other process can be writing: those of the store this process holds locked.
+void remove_paused_temporaries(const std::string& sweep_dir, const std::set<int>& trials);
 
 }  // namespace qrsweep::sweep_detail
