@@ -64,8 +64,8 @@ TEST(HalvingSchedule, ReadsTheTableRoundTripsAndTellsDifferences) {
 }
 
 TEST(HalvingSchedule, RefusesBadValuesNamingKeyAndValue) {
-  EXPECT_NE(config_error("[schedule]\nkind = \"hyperband\"\n")
-                .find("schedule.kind = \"hyperband\": is not supported yet"),
+  EXPECT_NE(config_error("[schedule]\nkind = \"hyperband\"\ncohort = 9\n")
+                .find("schedule.cohort = 9: must be 0 with kind = \"hyperband\""),
             std::string::npos);
   EXPECT_NE(config_error("[schedule]\nkind = \"fast\"\n").find("schedule.kind = \"fast\""),
             std::string::npos);
@@ -103,6 +103,37 @@ TEST(HalvingSchedule, RungsAndCohorts) {
   EXPECT_EQ(halving::rung_of({2, 6, 18, 20}, 2), 0);
   EXPECT_EQ(halving::rung_of({2, 6, 18, 20}, 5), 1);
   EXPECT_EQ(halving::rung_of({2, 6, 18, 20}, 20), 3);
+}
+
+TEST(HalvingSchedule, HyperbandCyclesThroughItsBrackets) {
+  Schedule h;
+  h.kind = ScheduleKind::kHyperband;
+  // Rungs 1, 3, 9, then 10: R = 3 halvings at most, four brackets of
+  // ceil(4 / (s + 1)) * 3^s trials for s = 3, 2, 1, 0: 27, 18, 6 and 4; a period of 55.
+  EXPECT_EQ(schedule_rungs(h, 10), (std::vector<int>{1, 3, 9, 10}));
+  const int sizes[] = {27, 18, 6, 4};
+  int index = 0;
+  for (int cycle = 0; cycle < 2; ++cycle)
+    for (int b = 0; b < 4; ++b) {
+      const Cohort first = cohort_of(h, 10, 200, index);
+      const Cohort last = cohort_of(h, 10, 200, index + sizes[b] - 1);
+      EXPECT_EQ(first.number, cycle * 4 + b);
+      EXPECT_EQ(first.first, index);
+      EXPECT_EQ(first.size, sizes[b]);
+      EXPECT_EQ(first.first_rung, b);
+      EXPECT_EQ(last.number, first.number);
+      index += sizes[b];
+    }
+  const Cohort cut = cohort_of(h, 10, 120, 110);  // the third cycle's first, cut by the plan
+  EXPECT_EQ(cut.first, 110);
+  EXPECT_EQ(cut.size, 10);
+  EXPECT_EQ(cut.first_rung, 0);
+  const SearchSpace s = parse_space_text(
+      "trials = 60\nmax_epochs = 10\n[schedule]\nkind = \"hyperband\"\n", "s.toml");
+  EXPECT_EQ(halving::trial_rung(s, 50, 2), 2);  // bracket 2 (45..50) starts at rung 2
+  EXPECT_EQ(halving::trial_rung(s, 52, 2), 3);  // bracket 3 trains to 10 epochs: rung 3
+  EXPECT_EQ(halving::trial_rung(s, 30, 3), 1);  // bracket 1 starts at rung 1
+  EXPECT_EQ(halving::trial_rung(s, 3, 3), 1);
 }
 
 TEST(HalvingSchedule, AShardHoldsWholeCohorts) {
@@ -396,7 +427,7 @@ class HalvingSweep : public ::testing::Test {
   std::string table(const std::string& out) const {
     const auto st = Store::open(store_path(dir_.file(out)), true);
     const SearchSpace space = stored_space(st->path(), st->sweep());
-    Table t = trials_table(st->trials(), schedule_rungs(space.schedule, space.max_epochs));
+    Table t = trials_table(st->trials(), &space);
     std::string s;
     for (const auto& row : t.rows) {
       for (size_t c = 0; c < row.size(); ++c)
@@ -460,6 +491,48 @@ TEST_F(HalvingSweep, ThreeShardsMergedEqualOneProcess) {
   merge_sweep(m);
   EXPECT_EQ(table("one"), table("sharded"));
   EXPECT_EQ(epochs("one"), epochs("sharded"));
+}
+
+TEST_F(HalvingSweep, HyperbandDecidesTheSameForAnyJobsAndShards) {
+  // Rungs 1, 3, then 9: brackets of 9, 6 and 3 trials (eta 3, R = 2), then again.
+  std::string hb = kHalvingSpace;
+  hb = hb.substr(0, hb.find("[schedule]")) + "[schedule]\nkind = \"hyperband\"\n";
+  hb.replace(hb.find("trials = 14"), 11, "trials = 21");
+  write_space("space.toml", hb);
+  run_sweep(options("one", 1));
+  run_sweep(options("two", 2));
+  for (int i = 0; i < 2; ++i) {
+    SweepOptions o = options("sharded", 2);
+    o.shard = Shard{i, 2};
+    run_sweep(o);
+  }
+  MergeOptions m;
+  m.out_dir = dir_.file("sharded");
+  m.backend = "cpu";
+  m.quiet = true;
+  merge_sweep(m);
+  EXPECT_EQ(table("one"), table("two"));
+  EXPECT_EQ(epochs("one"), epochs("two"));
+  EXPECT_EQ(table("one"), table("sharded"));
+  const auto st = Store::open(store_path(dir_.file("one")), true);
+  const auto rows = st->trials();
+  ASSERT_EQ(rows.size(), 21u);
+  // Bracket 0 (trials 0..8) halves from rung 0; bracket 1 (9..14) starts at 3 epochs, so
+  // none of it is halved at rung 0; bracket 2 (15..17) halves nothing.
+  int halved_b0 = 0, halved_b1 = 0;
+  for (const TrialRecord& r : rows) {
+    const bool halved = r.stop_reason.rfind("halved", 0) == 0;
+    if (r.config.index < 9) halved_b0 += halved;
+    if (r.config.index >= 9 && r.config.index < 15) {
+      EXPECT_NE(r.stop_reason, "halved at rung 0") << r.config.index;
+      halved_b1 += halved;
+    }
+    if (r.config.index >= 15 && r.config.index < 18) {
+      EXPECT_FALSE(halved) << r.config.index;
+    }
+  }
+  EXPECT_GT(halved_b0, 0);
+  EXPECT_GT(halved_b1, 0);
 }
 
 TEST_F(HalvingSweep, AResumeWithAnotherScheduleIsRefused) {

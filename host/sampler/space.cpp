@@ -132,7 +132,15 @@ void check_range(const std::string& origin, const std::string& name, const Range
 const char* scale_name(Scale s) { return s == Scale::kLog ? "log" : "linear"; }
 const char* sampler_name(SamplerKind s) { return s == SamplerKind::kRandom ? "random" : "sobol"; }
 const char* schedule_kind_name(ScheduleKind k) {
-  return k == ScheduleKind::kHalving ? "halving" : "full";
+  switch (k) {
+    case ScheduleKind::kHalving:
+      return "halving";
+    case ScheduleKind::kHyperband:
+      return "hyperband";
+    case ScheduleKind::kFull:
+      break;
+  }
+  return "full";
 }
 
 double Range::at(double u) const {
@@ -196,20 +204,24 @@ void validate_space(const SearchSpace& s, const std::string& origin) {
 }
 
 void validate_schedule(const Schedule& sch, int max_epochs, const std::string& origin) {
-  if (sch.kind != ScheduleKind::kFull && sch.kind != ScheduleKind::kHalving)
+  if (sch.kind != ScheduleKind::kFull && sch.kind != ScheduleKind::kHalving &&
+      sch.kind != ScheduleKind::kHyperband)
     fail(origin, "schedule.kind", std::to_string(static_cast<int>(sch.kind)),
-         "expected \"full\" or \"halving\"");
+         "expected \"full\", \"halving\" or \"hyperband\"");
   check_int_at_least(origin, "schedule.min_epochs", sch.min_epochs, 1);
   check_int_at_least(origin, "schedule.eta", sch.eta, 2);
   check_int_at_least(origin, "schedule.cohort", sch.cohort, 0);
   if (sch.cohort > kMaxTrials)
     fail(origin, "schedule.cohort", std::to_string(sch.cohort),
          "must be <= " + std::to_string(kMaxTrials));
-  if (sch.kind != ScheduleKind::kHalving) return;
+  if (sch.kind == ScheduleKind::kFull) return;
   if (sch.min_epochs >= max_epochs)
     fail(origin, "schedule.min_epochs", std::to_string(sch.min_epochs),
          "must be below max_epochs = " + std::to_string(max_epochs) +
              " (halving needs a rung before the last epoch)");
+  if (sch.kind == ScheduleKind::kHyperband && sch.cohort != 0)
+    fail(origin, "schedule.cohort", std::to_string(sch.cohort),
+         "must be 0 with kind = \"hyperband\" (its brackets size their cohorts)");
   if (sch.cohort > 0 && sch.cohort < sch.eta)
     fail(origin, "schedule.cohort", std::to_string(sch.cohort),
          "must be 0 (automatic) or >= eta = " + std::to_string(sch.eta) +

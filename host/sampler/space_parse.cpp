@@ -214,12 +214,8 @@ class Parser {
   // [schedule]: the keys' meaning and rules are in docs/space.md#schedule.
   void read_schedule(const toml::table& t, Schedule* out) const {
     check_keys(t, "schedule.", {"kind", "min_epochs", "eta", "cohort"});
-    const int kind = read_choice(t, "kind", "schedule.kind", {"full", "halving", "hyperband"},
-                                 static_cast<int>(out->kind));
-    if (kind == 2)
-      fail(*t.get("kind"), "schedule.kind",
-           "is not supported yet (its brackets are not built): use \"halving\" or \"full\"");
-    out->kind = static_cast<ScheduleKind>(kind);
+    out->kind = static_cast<ScheduleKind>(read_choice(
+        t, "kind", "schedule.kind", {"full", "halving", "hyperband"}, static_cast<int>(out->kind)));
     read(t, "min_epochs", "schedule.min_epochs", &out->min_epochs);
     read(t, "eta", "schedule.eta", &out->eta);
     read(t, "cohort", "schedule.cohort", &out->cohort);

@@ -87,9 +87,33 @@ std::string describe_rungs(const SearchSpace& space) {
   std::string out = "epochs ";
   for (size_t k = 0; k < rungs.size(); ++k)
     out += (k == 0 ? "" : k + 1 == rungs.size() ? " and " : ", ") + std::to_string(rungs[k]);
+  if (space.schedule.kind == ScheduleKind::kHyperband) {
+    out += ", hyperband brackets of ";
+    for (size_t b = 0; b < rungs.size(); ++b) {
+      // Bracket b's size, as cohort_of lays the first cycle out (capped by the plan).
+      int first = 0;
+      for (int i = 0; i < space.trials;) {
+        const Cohort c = cohort_of(space.schedule, space.max_epochs, space.trials, i);
+        if (c.first_rung == static_cast<int>(b)) {
+          first = c.size;
+          break;
+        }
+        i = c.first + c.size;
+      }
+      if (first == 0) break;
+      out += (b == 0 ? "" : ", ") + std::to_string(first);
+    }
+    return out + " trials, eta " + std::to_string(space.schedule.eta);
+  }
   return out + ", cohorts of " +
          std::to_string(cohort_size(space.schedule, space.max_epochs, space.trials)) + ", eta " +
          std::to_string(space.schedule.eta);
+}
+
+int trial_rung(const SearchSpace& space, int index, int epochs) {
+  const std::vector<int> rungs = schedule_rungs(space.schedule, space.max_epochs);
+  const Cohort c = cohort_of(space.schedule, space.max_epochs, space.trials, index);
+  return std::max(c.first_rung, rung_of(rungs, epochs));
 }
 
 std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials) {

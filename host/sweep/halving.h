@@ -42,10 +42,15 @@ std::vector<Decision> decide(const std::vector<int>& rungs, int eta,
 // The rung a trial that trained `epochs` epochs got to: the first k with epochs <= rungs[k].
 int rung_of(const std::vector<int>& rungs, int epochs);
 
+// The rung trial `index` of a halving or hyperband sweep got to with `epochs` epochs:
+// rung_of over the schedule's rungs, at least its cohort's first rung.
+int trial_rung(const SearchSpace& space, int index, int epochs);
+
 // The stop reason of a trial halved at rung k: "halved at rung k".
 std::string halved_reason(int rung);
 
-// "epochs 1, 3, 9, 27 and 100, cohorts of 81, eta 3" for the sweep's first line.
+// "epochs 1, 3, 9, 27 and 100, cohorts of 81, eta 3" for the sweep's first line (hyperband:
+// "..., brackets of 81, 34, 15, 8 and 5 trials, eta 3").
 std::string describe_rungs(const SearchSpace& space);
 
 // The summary's last line: the epochs the sweep's trials trained in all against what the

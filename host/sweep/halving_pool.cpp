@@ -13,7 +13,6 @@
 #include <mutex>
 #include <new>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +37,15 @@ struct Slot {
   bool started = false;
 };
 
+// A cohort (space.h): its slots and the rungs it is halved over (hyperband's brackets start
+// at later rungs; decide() counts from the first of them).
+struct CohortSlots {
+  int number = 0;
+  int first_rung = 0;  // index into the schedule's rungs of rungs.front()
+  std::vector<int> rungs;
+  std::vector<size_t> members;
+};
+
 // A piece of training: trial slot `slot` on to `epochs` epochs.
 struct Piece {
   size_t slot = 0;
@@ -52,26 +60,25 @@ class HalvingPool {
         rungs_(schedule_rungs(space.schedule, space.max_epochs)),
         eta_(space.schedule.eta),
         commits_(*ctx.store, ctx.commits) {
-    const int size = cohort_size(space.schedule, space.max_epochs, space.trials);
-    std::set<int> mine;
-    for (const TrialRecord& t : trials) mine.insert(t.config.index);
-    remove_paused_temporaries(ctx.sweep_dir, mine);
     for (const TrialRecord& t : trials) {
       Slot s;
       s.cfg = t.config;
-      const int cohort = t.config.index / size;
-      if (cohorts_.empty() || cohort_ids_.back() != cohort) {
-        cohorts_.emplace_back();
-        cohort_ids_.push_back(cohort);
+      const Cohort cohort =
+          cohort_of(space.schedule, space.max_epochs, space.trials, t.config.index);
+      if (cohorts_.empty() || cohorts_.back().number != cohort.number) {
+        CohortSlots c;
+        c.number = cohort.number;
+        c.first_rung = cohort.first_rung;
+        c.rungs.assign(rungs_.begin() + cohort.first_rung, rungs_.end());
+        cohorts_.push_back(std::move(c));
       }
-      cohorts_.back().push_back(slots_.size());
+      cohorts_.back().members.push_back(slots_.size());
       if (is_finished(t.status)) {
         s.ended = true;
         s.so_far.history = ctx.store->epochs(t.config.index);
         s.so_far.steps = t.steps;
-        remove_paused(ctx.sweep_dir, t.config.index);  // left by a stop before its removal
       } else {
-        resume_paused(s);
+        resume_paused(s, cohorts_.back().rungs);
       }
       slots_.push_back(std::move(s));
     }
@@ -100,13 +107,13 @@ class HalvingPool {
 
   // A paused trial's file, read back at the start of a run: its epochs go back into the
   // store (a restart cleared them, Store::reset_unfinished) and training continues from it.
-  void resume_paused(Slot& s) {
+  void resume_paused(Slot& s, const std::vector<int>& rungs) {
     std::string problem;
     const int index = s.cfg.index;
     std::optional<PausedTrial> p =
         read_paused(ctx_.sweep_dir, index, s.cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
     const int epochs = p ? static_cast<int>(p->so_far.history.size()) : 0;
-    if (p && std::find(rungs_.begin(), rungs_.end() - 1, epochs) == rungs_.end() - 1)
+    if (p && std::find(rungs.begin(), rungs.end() - 1, epochs) == rungs.end() - 1)
       problem = paused_path(ctx_.sweep_dir, index) + " is paused at epoch " +
                 std::to_string(epochs) + ", which is no rung of this schedule";
     if (!problem.empty()) {
@@ -155,7 +162,8 @@ class HalvingPool {
   // its cohort's decided rungs stop.
   std::optional<Piece> next_piece() {
     for (size_t c = first_open_; c < cohorts_.size(); ++c) {
-      const std::vector<size_t>& members = cohorts_[c];
+      const CohortSlots& cohort = cohorts_[c];
+      const std::vector<size_t>& members = cohort.members;
       std::vector<halving::TrialState> states;
       bool open = false;
       for (size_t i : members) {
@@ -171,22 +179,22 @@ class HalvingPool {
         if (c == first_open_) ++first_open_;
         continue;
       }
-      const std::vector<halving::Decision> d = halving::decide(rungs_, eta_, states);
-      std::map<int, int> halved;  // rung -> trials halved there now
+      const std::vector<halving::Decision> d = halving::decide(cohort.rungs, eta_, states);
+      std::map<int, int> halved;  // rung (the schedule's) -> trials halved there now
       for (size_t j = 0; j < members.size(); ++j)
         if (d[j].action == halving::Action::kHalve) {
-          halve(slots_[members[j]], d[j].rung);
-          ++halved[d[j].rung];
+          halve(slots_[members[j]], d[j].rung + cohort.first_rung);
+          ++halved[d[j].rung + cohort.first_rung];
         }
       for (const auto& [rung, count] : halved) {
         // A rung just decided: its promoted trials are those now headed for the next one.
         int going_on = 0;
         for (const halving::Decision& x : d)
-          going_on += x.action == halving::Action::kTrain && x.rung == rung + 1;
+          going_on += x.action == halving::Action::kTrain && x.rung + cohort.first_rung == rung + 1;
         const std::string at =
             std::to_string(rungs_[rung]) + (rungs_[rung] == 1 ? " epoch" : " epochs");
         ctx_.progress->message(
-            "qrsweep sweep: cohort " + std::to_string(cohort_ids_[c]) + ", rung " +
+            "qrsweep sweep: cohort " + std::to_string(cohort.number) + ", rung " +
             std::to_string(rung) + " (" + at + "): " + std::to_string(count) + " halved, " +
             std::to_string(going_on) + " go on to " + std::to_string(rungs_[rung + 1]) + " epochs");
       }
@@ -313,9 +321,8 @@ class HalvingPool {
   const std::vector<int> rungs_;
   const int eta_;
   std::vector<Slot> slots_;
-  std::vector<std::vector<size_t>> cohorts_;  // slots by cohort, in plan order
-  std::vector<int> cohort_ids_;
-  size_t first_open_ = 0;  // cohorts before it have every trial ended
+  std::vector<CohortSlots> cohorts_;  // in plan order
+  size_t first_open_ = 0;             // cohorts before it have every trial ended
   std::mutex mu_, open_mu_;
   std::condition_variable cv_;
   int running_ = 0;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "io/atomic_file.h"
@@ -180,7 +181,12 @@ void remove_paused(const std::string& sweep_dir, int trial) {
   std::filesystem::remove(paused_path(sweep_dir, trial), ec);
 }
 
-void remove_paused_temporaries(const std::string& sweep_dir, const std::set<int>& trials) {
+void tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials) {
+  std::set<int> mine;
+  for (const TrialRecord& t : trials) {
+    mine.insert(t.config.index);
+    if (is_finished(t.status)) remove_paused(sweep_dir, t.config.index);
+  }
   std::error_code ec;
   std::vector<std::filesystem::path> stale;
   for (const auto& e : std::filesystem::directory_iterator(sweep_dir + "/paused", ec)) {
@@ -189,7 +195,7 @@ void remove_paused_temporaries(const std::string& sweep_dir, const std::set<int>
     if (name.rfind("trial-", 0) != 0 || tmp == std::string::npos || tmp <= 6) continue;
     const std::string digits = name.substr(6, tmp - 6);
     if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (trials.count(std::stoi(digits))) stale.push_back(e.path());
+    if (mine.count(std::stoi(digits))) stale.push_back(e.path());
   }
   for (const auto& p : stale) std::filesystem::remove(p, ec);
 }

@@ -3,10 +3,10 @@
 // sweep directory, so that a resumed sweep continues it instead of training it again.
 #pragma once
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "qrsweep/store.h"
 #include "qrsweep/trainer.h"
 #include "qrsweep/trial.h"
 #include "qrsweep/weights.h"
@@ -36,9 +36,11 @@ std::optional<PausedTrial> read_paused(const std::string& sweep_dir, int trial,
 // Removes trial's file, if any (once its end is committed).
 void remove_paused(const std::string& sweep_dir, int trial);
 
-// Removes the temporary files a killed process left in DIR/paused while writing the file of
-// one of `trials` (io/atomic_file.h names them `trial-<i>.bin.tmp.<pid>.<n>`). Only for
-// trials no other process can be writing: those of the store this process holds locked.
-void remove_paused_temporaries(const std::string& sweep_dir, const std::set<int>& trials);
+// Before a halving sweep (or shard) runs: removes from DIR/paused the files of its finished
+// trials (a stop came between the commit of a trial's end and the removal of its file) and
+// the temporary files a killed process left while writing one of its trials' files
+// (io/atomic_file.h names them `trial-<i>.bin.tmp.<pid>.<n>`). `trials` are the rows of the
+// store this process holds locked: no other process writes their files.
+void tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials);
 
 }  // namespace qrsweep::sweep_detail

@@ -16,6 +16,7 @@
 #include "qrsweep/sweep.h"
 #include "sweep/halving.h"
 #include "sweep/host_info.h"
+#include "sweep/pause_file.h"
 #include "sweep/progress.h"
 #include "sweep/stop_signals.h"
 #include "sweep/store_lock.h"
@@ -95,11 +96,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
   check_backend_options(o.backend, o.tf32);
   const SearchSpace space = resolve_space(o);
-  const bool halving = space.schedule.kind == ScheduleKind::kHalving;
+  const bool halving = space.schedule.kind != ScheduleKind::kFull;
   if (halving && o.backend == "cuda")
-    throw ConfigError(o.space_path +
-                      ": schedule.kind = \"halving\": halving runs on the CPU backend for now "
-                      "(--backend cpu); the packed GPU scheduler does not pause trials yet");
+    throw ConfigError(o.space_path + ": schedule.kind = \"" +
+                      schedule_kind_name(space.schedule.kind) +
+                      "\": halving runs on the CPU backend for now (--backend cpu); the packed "
+                      "GPU scheduler does not pause trials yet");
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
   prepare_directory(o.out_dir);
@@ -118,6 +120,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   std::unique_ptr<Store> store = open_sweep_store(path, space, shard, plan, identity);
 
   std::vector<TrialRecord> trials = store->trials();
+  if (halving) sweep_detail::tidy_paused(o.out_dir, trials);
   std::vector<TrialConfig> pending;
   for (const TrialRecord& t : trials)
     if (!is_finished(t.status)) pending.push_back(t.config);
