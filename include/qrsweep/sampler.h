@@ -43,7 +43,7 @@ std::vector<TrialConfig> make_plan(const SearchSpace& space);
 // equal value for value to the same rows of make_plan(space). Shards therefore
 // interleave (shard 0 of 3 holds trials 0, 3, 6, ...), which spreads the structure
 // families and the costly large trials evenly over the shards. With a halving schedule the
-// unit is the cohort (space.h, cohort_size): shard i holds cohorts c with c % n == i, so
+// unit is the cohort (space.h, cohort_of): shard i holds cohorts c with c % n == i, so
 // a cohort's decisions never need another shard's results.
 std::vector<TrialConfig> make_plan_rows(const SearchSpace& space, int shard_index, int shard_count);
 
