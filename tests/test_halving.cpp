@@ -436,6 +436,19 @@ class HalvingSweep : public ::testing::Test {
     }
     return s;
   }
+  // The sweep in `count` shards into OUT, then merged there.
+  void run_shards_and_merge(const std::string& out, int count) const {
+    for (int i = 0; i < count; ++i) {
+      SweepOptions o = options(out, 2);
+      o.shard = Shard{i, count};
+      run_sweep(o);
+    }
+    MergeOptions m;
+    m.out_dir = dir_.file(out);
+    m.backend = "cpu";
+    m.quiet = true;
+    merge_sweep(m);
+  }
   std::vector<std::string> epochs(const std::string& out) const {
     return test::dump_table(store_path(dir_.file(out)), "epochs", "trial, epoch",
                             test::wall_clock_columns());
@@ -479,16 +492,7 @@ TEST_F(HalvingSweep, DecidesTheSameForOneAndTwoJobsAndTrainsPrefixesOfTheFullRun
 
 TEST_F(HalvingSweep, ThreeShardsMergedEqualOneProcess) {
   run_sweep(options("one", 2));
-  for (int i = 0; i < 3; ++i) {
-    SweepOptions o = options("sharded", 2);
-    o.shard = Shard{i, 3};
-    run_sweep(o);
-  }
-  MergeOptions m;
-  m.out_dir = dir_.file("sharded");
-  m.backend = "cpu";
-  m.quiet = true;
-  merge_sweep(m);
+  run_shards_and_merge("sharded", 3);
   EXPECT_EQ(table("one"), table("sharded"));
   EXPECT_EQ(epochs("one"), epochs("sharded"));
 }
@@ -501,16 +505,7 @@ TEST_F(HalvingSweep, HyperbandDecidesTheSameForAnyJobsAndShards) {
   write_space("space.toml", hb);
   run_sweep(options("one", 1));
   run_sweep(options("two", 2));
-  for (int i = 0; i < 2; ++i) {
-    SweepOptions o = options("sharded", 2);
-    o.shard = Shard{i, 2};
-    run_sweep(o);
-  }
-  MergeOptions m;
-  m.out_dir = dir_.file("sharded");
-  m.backend = "cpu";
-  m.quiet = true;
-  merge_sweep(m);
+  run_shards_and_merge("sharded", 2);
   EXPECT_EQ(table("one"), table("two"));
   EXPECT_EQ(epochs("one"), epochs("two"));
   EXPECT_EQ(table("one"), table("sharded"));
