@@ -73,6 +73,7 @@ const char* stop_reason_name(StopReason r) {
     case StopReason::kDiverged: return "diverged";
     case StopReason::kStepLimit: return "step limit";
     case StopReason::kInterrupted: return "interrupted";
+    case StopReason::kPaused: return "paused";
   }
   return "?";
 }
@@ -107,7 +108,13 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
     std::iota(identity.begin(), identity.end(), 0u);
   }
   r.reason = StopReason::kMaxEpochs;
-  for (int e = 1; e <= rule.epochs; ++e) {
+  if (opt.resume) {
+    r.history = opt.resume->history;
+    r.steps = opt.resume->steps;
+    if (rule.early_stopping)
+      for (const EpochMetrics& m : r.history) stopper.update(m.val_loss);
+  }
+  for (int e = static_cast<int>(r.history.size()) + 1; e <= rule.epochs; ++e) {
     if (opt.should_stop && opt.should_stop()) {
       r.reason = StopReason::kInterrupted;
       break;
@@ -138,6 +145,10 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
     if (opt.on_epoch) opt.on_epoch(m);
     if (const auto stop = epoch_end(rule, m, r.steps, stopper)) {
       r.reason = *stop;
+      break;
+    }
+    if (opt.pause_after > 0 && e >= opt.pause_after) {
+      r.reason = StopReason::kPaused;
       break;
     }
   }

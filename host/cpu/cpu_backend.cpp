@@ -37,6 +37,21 @@ class CpuSession final : public TrialSession {
   void set_weights(const Weights& w) override { layout_.pack(w, params_.data()); }
   Weights weights() const override { return layout_.unpack(params_.data()); }
 
+  // RMSprop's mean squares, then its momentum buffer, in the parameters' order.
+  std::vector<float> optimizer_state() const override {
+    std::vector<float> s(ms_);
+    s.insert(s.end(), mom_.begin(), mom_.end());
+    return s;
+  }
+
+  void set_optimizer_state(const std::vector<float>& s) override {
+    if (s.size() != ms_.size() + mom_.size())
+      throw Error("an optimizer state of " + std::to_string(s.size()) + " values does not fit a " +
+                  "trial of " + std::to_string(params_.size()) + " parameters");
+    std::copy(s.begin(), s.begin() + ms_.size(), ms_.begin());
+    std::copy(s.begin() + ms_.size(), s.end(), mom_.begin());
+  }
+
   PassStats train_epoch(const EpochRequest& req) override {
     PassStats st;
     const int n = train_.n, bs = cfg_.batch_size;

@@ -190,7 +190,12 @@ std::vector<TrialConfig> make_plan_rows(const SearchSpace& space, int shard_inde
   if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count)
     throw ConfigError("shard " + std::to_string(shard_index) + "/" + std::to_string(shard_count) +
                       ": expected 0 <= index < count");
-  return build(space, [&](int i) { return i % shard_count == shard_index; });
+  // Halving decides within cohorts: a shard takes whole cohorts (cohort c: shard c % n; the
+  // full schedule's cohorts are single trials).
+  return build(space, [&](int i) {
+    return cohort_of(space.schedule, space.max_epochs, space.trials, i).number % shard_count ==
+           shard_index;
+  });
 }
 
 }  // namespace qrsweep

@@ -35,8 +35,10 @@ void add_range(KeyValues& kv, const std::string& name, const Range& r) {
 }
 
 // Every key of the space in canonical order, its value in TOML syntax. Top-level keys
-// come first so to_toml can open a [table] whenever the prefix changes.
-KeyValues flatten(const SearchSpace& s) {
+// come first so to_toml can open a [table] whenever the prefix changes. Keys added after
+// stores existed are left out at their defaults unless `every_key` (so older sweeps keep
+// their identity).
+KeyValues flatten(const SearchSpace& s, bool every_key = false) {
   KeyValues kv;
   kv.emplace_back("trials", std::to_string(s.trials));
   kv.emplace_back("seed", std::to_string(s.seed));
@@ -57,12 +59,19 @@ KeyValues flatten(const SearchSpace& s) {
   kv.emplace_back("data.classes", std::to_string(s.data.classes));
   // Written only when not the default, so a sweep's identity from before the key existed
   // still matches.
-  if (s.data.split != "first") {
+  if (every_key || s.data.split != "first") {
     kv.emplace_back("data.split", toml_string(s.data.split));
     kv.emplace_back("data.split_seed", std::to_string(s.data.split_seed));
   }
   if (!s.data.file.empty()) kv.emplace_back("data.file", toml_string(s.data.file));
   if (!s.data.scale.empty()) kv.emplace_back("data.scale", toml_string(s.data.scale));
+  // The same for [schedule]: a full-schedule sweep's identity is what it was before.
+  if (every_key || !(s.schedule == Schedule{})) {
+    kv.emplace_back("schedule.kind", toml_string(schedule_kind_name(s.schedule.kind)));
+    kv.emplace_back("schedule.min_epochs", std::to_string(s.schedule.min_epochs));
+    kv.emplace_back("schedule.eta", std::to_string(s.schedule.eta));
+    kv.emplace_back("schedule.cohort", std::to_string(s.schedule.cohort));
+  }
   return kv;
 }
 
@@ -102,6 +111,17 @@ const std::vector<SpaceRange>& space_ranges() {
 
 const char* scale_name(Scale s) { return s == Scale::kLog ? "log" : "linear"; }
 const char* sampler_name(SamplerKind s) { return s == SamplerKind::kRandom ? "random" : "sobol"; }
+const char* schedule_kind_name(ScheduleKind k) {
+  switch (k) {
+    case ScheduleKind::kHalving:
+      return "halving";
+    case ScheduleKind::kHyperband:
+      return "hyperband";
+    case ScheduleKind::kFull:
+      break;
+  }
+  return "full";
+}
 
 double Range::at(double u) const {
   // low * (high / low)^u rather than exp(log low + ...): u = 0 gives low exactly. The
@@ -146,6 +166,32 @@ void validate_space(const SearchSpace& s, const std::string& origin) {
   check_int_at_least(origin, "max_epochs", s.max_epochs, 1);
   check_int_at_least(origin, "patience", s.patience, 1);
   validate_data_source(s.data, origin);
+  validate_schedule(s.schedule, s.max_epochs, origin);
+}
+
+void validate_schedule(const Schedule& sch, int max_epochs, const std::string& origin) {
+  if (sch.kind != ScheduleKind::kFull && sch.kind != ScheduleKind::kHalving &&
+      sch.kind != ScheduleKind::kHyperband)
+    fail(origin, "schedule.kind", std::to_string(static_cast<int>(sch.kind)),
+         "expected \"full\", \"halving\" or \"hyperband\"");
+  check_int_at_least(origin, "schedule.min_epochs", sch.min_epochs, 1);
+  check_int_at_least(origin, "schedule.eta", sch.eta, 2);
+  check_int_at_least(origin, "schedule.cohort", sch.cohort, 0);
+  if (sch.cohort > kMaxTrials)
+    fail(origin, "schedule.cohort", std::to_string(sch.cohort),
+         "must be <= " + std::to_string(kMaxTrials));
+  if (sch.kind == ScheduleKind::kFull) return;
+  if (sch.min_epochs >= max_epochs)
+    fail(origin, "schedule.min_epochs", std::to_string(sch.min_epochs),
+         "must be below max_epochs = " + std::to_string(max_epochs) +
+             " (halving needs a rung before the last epoch)");
+  if (sch.kind == ScheduleKind::kHyperband && sch.cohort != 0)
+    fail(origin, "schedule.cohort", std::to_string(sch.cohort),
+         "must be 0 with kind = \"hyperband\" (its brackets size their cohorts)");
+  if (sch.cohort > 0 && sch.cohort < sch.eta)
+    fail(origin, "schedule.cohort", std::to_string(sch.cohort),
+         "must be 0 (automatic) or >= eta = " + std::to_string(sch.eta) +
+             " (a smaller cohort promotes no trial past its first rung)");
 }
 
 void validate_data_source(const DataSource& d, const std::string& origin) {
@@ -204,7 +250,9 @@ std::string to_toml(const SearchSpace& space) {
 }
 
 std::vector<std::string> diff_spaces(const SearchSpace& a, const SearchSpace& b) {
-  KeyValues ka = flatten(a), kb = flatten(b);
+  // Every key written, those left out at their defaults too, so both lists hold the same
+  // keys in the same order.
+  KeyValues ka = flatten(a, true), kb = flatten(b, true);
   std::vector<std::string> out;
   for (size_t i = 0; i < ka.size(); ++i)
     if (ka[i].second != kb[i].second)

@@ -59,6 +59,16 @@ void read_data_table(TomlReader& d, DataSource* out) {
 
 namespace {
 
+// [schedule]: the keys' meaning and rules are in docs/space.md#schedule.
+void read_schedule(TomlReader& t, Schedule* out) {
+  if (auto k = t.choice("kind", {"full", "halving", "hyperband"}))
+    out->kind = static_cast<ScheduleKind>(*k);
+  t.read("min_epochs", &out->min_epochs);
+  t.read("eta", &out->eta);
+  t.read("cohort", &out->cohort);
+  t.reject_unknown();
+}
+
 SearchSpace space_from(const toml::table& root, const std::string& origin) {
   TomlReader r(root, origin);
   SearchSpace s;
@@ -71,6 +81,7 @@ SearchSpace space_from(const toml::table& root, const std::string& origin) {
   r.read("clamp_layer_sizes", &s.clamp_layer_sizes);
   for (const SpaceRange& sr : space_ranges()) read_range(r, sr.key, &(s.*sr.member));
   if (auto d = r.table("data")) read_data_table(*d, &s.data);
+  if (auto t = r.table("schedule")) read_schedule(*t, &s.schedule);
   r.reject_unknown();
   return s;
 }

@@ -8,6 +8,7 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/sweep.h"
+#include "sweep/halving.h"
 
 namespace qrsweep {
 
@@ -36,7 +37,8 @@ size_t notebook_column_count() {
   return n + result_columns().size();
 }
 
-Table trials_table(const std::vector<TrialRecord>& trials) {
+Table trials_table(const std::vector<TrialRecord>& trials, const SearchSpace* schedule) {
+  const bool rungs = schedule && schedule->schedule.kind != ScheduleKind::kFull;
   Table t;
   const auto& config = config_columns();
   for (const auto& c : config)
@@ -44,7 +46,10 @@ Table trials_table(const std::vector<TrialRecord>& trials) {
   for (const auto& c : result_columns()) t.columns.push_back(c);
   for (const auto& c : config)
     if (is_own_config_column(c)) t.columns.push_back(c);
-  for (const auto& c : own_columns()) t.columns.push_back(c);
+  for (const auto& c : own_columns()) {
+    t.columns.push_back(c);
+    if (c == "Epochs run" && rungs) t.columns.push_back("Rung");
+  }
   for (const TrialRecord& r : trials) {
     const std::vector<Cell> cells = config_cells(r.config);
     std::vector<Cell> row;
@@ -58,6 +63,8 @@ Table trials_table(const std::vector<TrialRecord>& trials) {
       if (is_own_config_column(config[i])) row.push_back(cells[i]);
     row.push_back(text_cell(trial_status_name(r.status)));
     row.push_back(int_cell(r.epochs_run));
+    if (rungs)
+      row.push_back(int_cell(halving::trial_rung(*schedule, r.config.index, r.epochs_run)));
     row.push_back(int_cell(r.steps));
     row.push_back(float_cell(r.seconds));
     row.push_back(text_cell(r.stop_reason));
@@ -68,8 +75,9 @@ Table trials_table(const std::vector<TrialRecord>& trials) {
   return t;
 }
 
-Table best_table(const TrialRecord& best, const std::optional<TestRecord>& test) {
-  Table t = trials_table({best});
+Table best_table(const TrialRecord& best, const std::optional<TestRecord>& test,
+                 const SearchSpace* schedule) {
+  Table t = trials_table({best}, schedule);
   if (test && test->trial == best.config.index) {
     t.columns.insert(t.columns.end(), {"Retrain epochs", "Test loss", "Test accuracy"});
     t.rows[0].push_back(int_cell(test->retrain_epochs));
@@ -84,13 +92,14 @@ ExportedFiles export_store(Store& store, const std::string& out_dir) {
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw Error("cannot create " + out_dir + ": " + ec.message());
   const std::vector<TrialRecord> trials = store.trials();
+  const SearchSpace space = stored_space(store.path(), store.sweep());
   ExportedFiles files;
   files.all_trials = out_dir + "/all_trials.csv";
-  write_table(trials_table(trials), files.all_trials);
+  write_table(trials_table(trials, &space), files.all_trials);
   const std::string best_path = out_dir + "/best_trial.csv";
   if (auto best = select_best(trials)) {
     files.best_trial = best_path;
-    write_table(best_table(*best, store.test()), best_path);
+    write_table(best_table(*best, store.test(), &space), best_path);
   } else if (std::remove(best_path.c_str()) != 0 && errno != ENOENT) {
     throw Error("cannot remove the stale " + best_path);
   }

@@ -14,7 +14,9 @@
 #include "core/cores.h"
 #include "qrsweep/common.h"
 #include "qrsweep/sweep.h"
+#include "sweep/halving.h"
 #include "sweep/host_info.h"
+#include "sweep/pause_file.h"
 #include "sweep/progress.h"
 #include "sweep/stop_signals.h"
 #include "sweep/store_lock.h"
@@ -94,6 +96,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
   check_backend_options(o.backend, o.tf32);
   const SearchSpace space = resolve_space(o);
+  const bool halving = space.schedule.kind != ScheduleKind::kFull;
+  if (halving && o.backend == "cuda")
+    throw ConfigError(o.space_path + ": schedule.kind = \"" +
+                      schedule_kind_name(space.schedule.kind) +
+                      "\": halving runs on the CPU backend for now (--backend cpu); the packed "
+                      "GPU scheduler does not pause trials yet");
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
   prepare_directory(o.out_dir);
@@ -112,6 +120,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   std::unique_ptr<Store> store = open_sweep_store(path, space, shard, plan, identity);
 
   std::vector<TrialRecord> trials = store->trials();
+  if (halving) sweep_detail::tidy_paused(o.out_dir, trials);
   std::vector<TrialConfig> pending;
   for (const TrialRecord& t : trials)
     if (!is_finished(t.status)) pending.push_back(t.config);
@@ -140,7 +149,8 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     if (!recorded.empty()) progress.message("qrsweep sweep: " + recorded);
   }
   const int interrupted_before = store->reset_unfinished();
-  const std::string kind = resolve_backend(o.backend, o.tf32);
+  // Halving pauses trials, which only the CPU pool does so far: "auto" takes the CPU.
+  const std::string kind = halving ? "cpu" : resolve_backend(o.backend, o.tf32);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One thread per CPU session unless asked otherwise: the cores go to parallel trials.
@@ -160,6 +170,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     head << "qrsweep sweep: " << plan.size() << " trials (" << pending.size() << " to run";
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
     if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
+    if (halving) head << "; successive halving at " << halving::describe_rungs(space);
     // The CUDA backend trains every pending trial at once through its packed scheduler.
     const bool packed = kind == "cuda" && backend->packed() != nullptr;
     if (packed) {
@@ -181,8 +192,10 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     ctx.stop_requested = stop_requested;
     ctx.after_epoch = o.after_epoch;
     ctx.max_resident = o.max_resident;
-    sweep_detail::PoolResult pr = packed ? sweep_detail::run_packed_trials(pending, ctx)
-                                         : sweep_detail::run_trials(pending, ctx);
+    ctx.sweep_dir = o.out_dir;
+    sweep_detail::PoolResult pr = halving  ? sweep_detail::run_halving_trials(trials, space, ctx)
+                                  : packed ? sweep_detail::run_packed_trials(pending, ctx)
+                                           : sweep_detail::run_trials(pending, ctx);
     out.trials_run = pr.finished;
     if (pr.packed) progress.message("qrsweep sweep: " + sweep_detail::describe_packed(*pr.packed));
     progress.close();
@@ -236,6 +249,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   out.test = test;
   progress.close();
   print_summary(stdout, *best, *test);
+  if (halving) std::printf("%s\n", halving::budget_line(space, trials).c_str());
   return out;
 }
 

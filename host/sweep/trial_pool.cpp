@@ -16,14 +16,6 @@
 
 namespace qrsweep::sweep_detail {
 
-namespace {
-
-// Thrown through train_trial when the store failed; never escapes the pool.
-struct StoreAbort {};
-
-// The stored record of a trial that left training: failed with `error` when there is one,
-// else done or diverged by `r`'s stop reason. `r`'s summary columns are set
-// (summarize_history).
 TrialRecord finished_record(const TrialConfig& cfg, const std::string& backend,
                             const TrialResult& r, const std::optional<std::string>& error,
                             double seconds) {
@@ -47,6 +39,27 @@ TrialRecord finished_record(const TrialConfig& cfg, const std::string& backend,
   rec.seconds = seconds;
   return rec;
 }
+
+std::function<void(const EpochMetrics&)> epoch_writer(StoreQueue& commits, const PoolContext& ctx,
+                                                      const TrialConfig& cfg, TrialResult* seen) {
+  return [&commits, &ctx, &cfg, seen](const EpochMetrics& m) {
+    if (commits.failed()) throw StoreAbort{};
+    commits.post(TrialWrite::epoch_row(cfg.index, m));
+    seen->history.push_back(m);
+    ctx.progress->epoch_done(cfg.index, m);
+    if (ctx.after_epoch) ctx.after_epoch(cfg, m);
+  };
+}
+
+void post_requeue(StoreQueue& commits, const PoolContext& ctx, int trial,
+                  std::atomic<int>* requeued) {
+  commits.post(TrialWrite::requeue(trial), [&ctx, requeued, trial] {
+    ctx.progress->trial_requeued(trial);
+    ++*requeued;
+  });
+}
+
+namespace {
 
 class Pool {
  public:
@@ -99,19 +112,10 @@ class Pool {
       }
       TrainOptions opt;
       opt.should_stop = [this] { return stopping(); };
-      opt.on_epoch = [&](const EpochMetrics& m) {
-        if (commits_.failed()) throw StoreAbort{};
-        commits_.post(TrialWrite::epoch_row(cfg.index, m));
-        seen.history.push_back(m);
-        ctx_.progress->epoch_done(cfg.index, m);
-        if (ctx_.after_epoch) ctx_.after_epoch(cfg, m);
-      };
+      opt.on_epoch = epoch_writer(commits_, ctx_, cfg, &seen);
       TrialResult r = train_trial(*session, cfg, ctx_.fit, ctx_.val, opt);
       if (r.reason == StopReason::kInterrupted) {
-        commits_.post(TrialWrite::requeue(cfg.index), [this, index = cfg.index] {
-          ctx_.progress->trial_requeued(index);
-          ++requeued_;
-        });
+        post_requeue(commits_, ctx_, cfg.index, &requeued_);
         return;
       }
       seen = std::move(r);
@@ -190,10 +194,7 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     start(cfg);  // a trial refused at admission (too large) was never resident
     if (commits.failed()) return;
     if (error.empty() && r.reason == StopReason::kInterrupted) {
-      commits.post(TrialWrite::requeue(cfg.index), [&ctx, &requeued, index = cfg.index] {
-        ctx.progress->trial_requeued(index);
-        ++requeued;
-      });
+      post_requeue(commits, ctx, cfg.index, &requeued);
       return;
     }
     const TrialRecord rec = finished_record(

@@ -2,6 +2,7 @@
 // worker (or all at once through a backend's packed scheduler), handing every epoch and
 // every finished trial to the store as it happens.
 #pragma once
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "qrsweep/backend.h"
+#include "qrsweep/space.h"
 #include "qrsweep/store.h"
 #include "sweep/progress.h"
 #include "sweep/store_queue.h"
@@ -16,6 +18,7 @@
 namespace qrsweep::sweep_detail {
 
 struct PoolContext {
+  std::string sweep_dir;  // halving: where paused trials are kept (pause_file.h)
   Store* store = nullptr;
   Backend* backend = nullptr;
   DatasetView fit, val;
@@ -37,6 +40,27 @@ struct PoolResult {
   double store_wait_seconds = 0;
 };
 
+// The stored record of a trial that left training: failed with `error` when there is one,
+// else done or diverged by `r`'s stop reason. `r`'s summary columns are set
+// (summarize_history).
+TrialRecord finished_record(const TrialConfig& cfg, const std::string& backend,
+                            const TrialResult& r, const std::optional<std::string>& error,
+                            double seconds);
+
+// Thrown through train_trial when the store failed; never escapes a pool.
+struct StoreAbort {};
+
+// A pool's TrainOptions::on_epoch for `cfg`: throws StoreAbort once the store failed, else
+// hands the epoch row to `commits`, appends it to `seen` (the epochs of a trial that may
+// fail midway), tells the progress and calls ctx.after_epoch.
+std::function<void(const EpochMetrics&)> epoch_writer(StoreQueue& commits, const PoolContext& ctx,
+                                                      const TrialConfig& cfg, TrialResult* seen);
+
+// A trial a stop interrupted goes back to queued (its epochs dropped) once committed, then
+// the progress hears of it and `requeued` counts it.
+void post_requeue(StoreQueue& commits, const PoolContext& ctx, int trial,
+                  std::atomic<int>* requeued);
+
 // One line about a packed run for the sweep's log: rounds, peak residency, graph replays.
 std::string describe_packed(const PackedStats& s);
 
@@ -51,5 +75,13 @@ PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext
 // pending trial at once as far as memory and ctx.max_resident allow, with the same store
 // commits, progress lines, requeue on a stop (at the next round boundary) and failure rules.
 PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
+
+// Successive halving (halving.h, docs/sweep.md#successive-halving) over `trials`, the store's
+// rows (whole cohorts of `space`'s schedule): the finished ones' epochs are read back, paused
+// ones continue from ctx.sweep_dir's files, and `jobs` workers train whatever the cohorts'
+// decisions allow, halving trials as rungs are decided. The same store writes, progress,
+// requeue on a stop and failure rules as run_trials.
+PoolResult run_halving_trials(const std::vector<TrialRecord>& trials, const SearchSpace& space,
+                              const PoolContext& ctx);
 
 }  // namespace qrsweep::sweep_detail

@@ -51,6 +51,12 @@ class TrialSession {
   virtual PassStats train_epoch(const EpochRequest& req) = 0;
   // Forward without dropout over every row of `data`.
   virtual PassStats evaluate(const DatasetView& data) = 0;
+  // The optimizer's state beside the weights (RMSprop's mean squares and momentum), flat,
+  // for pausing a trial and continuing it exactly (successive halving); empty where the
+  // backend cannot. set_optimizer_state takes back what optimizer_state gave and throws
+  // Error on any other size.
+  virtual std::vector<float> optimizer_state() const { return {}; }
+  virtual void set_optimizer_state(const std::vector<float>& state);
 };
 
 struct EpochMetrics;  // trainer.h

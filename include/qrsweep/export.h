@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "qrsweep/space.h"
 #include "qrsweep/store.h"
 #include "qrsweep/trial_table.h"
 
@@ -17,11 +18,13 @@ const std::vector<std::string>& result_columns();
 size_t notebook_column_count();
 
 // One row per trial: the notebook's config columns, its result columns, then Trial,
-// Seed, Status, Epochs run, Steps, Seconds, Stop reason, Error, Backend.
-Table trials_table(const std::vector<TrialRecord>& trials);
+// Seed, Status, Epochs run, Steps, Seconds, Stop reason, Error, Backend. With the space of
+// a halving or hyperband sweep, Rung follows Epochs run: the rung each trial got to.
+Table trials_table(const std::vector<TrialRecord>& trials, const SearchSpace* schedule = nullptr);
 // The best trial's row of trials_table, plus Retrain epochs, Test loss and Test accuracy
 // when the test has been run.
-Table best_table(const TrialRecord& best, const std::optional<TestRecord>& test);
+Table best_table(const TrialRecord& best, const std::optional<TestRecord>& test,
+                 const SearchSpace* schedule = nullptr);
 
 struct ExportedFiles {
   std::string all_trials;  // OUT/all_trials.csv

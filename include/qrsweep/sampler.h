@@ -42,7 +42,9 @@ std::vector<TrialConfig> make_plan(const SearchSpace& space);
 // The rows of one shard: those with index % shard_count == shard_index, in index order,
 // equal value for value to the same rows of make_plan(space). Shards therefore
 // interleave (shard 0 of 3 holds trials 0, 3, 6, ...), which spreads the structure
-// families and the costly large trials evenly over the shards.
+// families and the costly large trials evenly over the shards. With a halving schedule the
+// unit is the cohort (space.h, cohort_of): shard i holds cohorts c with c % n == i, so
+// a cohort's decisions never need another shard's results.
 std::vector<TrialConfig> make_plan_rows(const SearchSpace& space, int shard_index, int shard_count);
 
 // A --shard argument "i/n", 0 <= i < n.

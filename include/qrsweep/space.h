@@ -26,6 +26,42 @@ struct Range {
   double unit(double value) const;
 };
 
+// How long each trial trains (docs/space.md#schedule): every trial to its end ("full",
+// the notebook's), successive halving over fixed cohorts of the plan, or hyperband: cohorts
+// in turn of each of its brackets, halved from later first rungs (host/sweep/halving.h).
+enum class ScheduleKind : int { kFull = 0, kHalving = 1, kHyperband = 2 };
+struct Schedule {
+  ScheduleKind kind = ScheduleKind::kFull;
+  int min_epochs = 1;  // the first rung
+  int eta = 3;         // rungs at min_epochs * eta^k epochs; 1 in eta goes on at each
+  int cohort = 0;      // halving's trials per cohort, consecutive in the plan; 0: automatic
+  bool operator==(const Schedule& o) const {
+    return kind == o.kind && min_epochs == o.min_epochs && eta == o.eta && cohort == o.cohort;
+  }
+};
+const char* schedule_kind_name(ScheduleKind k);
+// The rungs for trials of `max_epochs` epochs: min_epochs * eta^k for every k where that
+// is below max_epochs, then max_epochs itself (the last entry; a trial that reaches it has
+// finished). {max_epochs} for the full schedule.
+std::vector<int> schedule_rungs(const Schedule& s, int max_epochs);
+// Halving's trials per cohort: `cohort`, or when 0, eta^R (R: the rungs below max_epochs),
+// so that exactly one trial of a full cohort reaches max_epochs; at most `trials`. Hyperband:
+// its first bracket's. `trials` for the full schedule.
+int cohort_size(const Schedule& s, int max_epochs, int trials);
+
+// A cohort: trials [first, first + size) of the plan, decided among themselves over the
+// rungs from schedule_rungs' `first_rung` on. Halving's cohorts are blocks of cohort_size
+// starting at rung 0. Hyperband's cycle through its brackets b = 0..R: bracket b starts at
+// rung b and holds ceil((R + 1) / (R + 1 - b)) * eta^(R - b) trials (Li et al., 2018), so the
+// last bracket trains every trial to max_epochs. The full schedule: one trial per cohort.
+struct Cohort {
+  int number = 0;  // 0, 1, ... in plan order
+  int first = 0;
+  int size = 0;
+  int first_rung = 0;
+};
+Cohort cohort_of(const Schedule& s, int max_epochs, int trials, int index);
+
 struct SearchSpace {
   int trials = 300;
   uint64_t seed = 0;  // keys every sampler and training stream; 0..2^63-1 (TOML integers)
@@ -40,6 +76,7 @@ struct SearchSpace {
   int patience = 5;
   bool clamp_layer_sizes = false;  // true: every size is clamped into layer_size's range
   DataSource data;                 // [data]; defaults in DataSource (dataset.h)
+  Schedule schedule;               // [schedule]
 };
 
 const char* scale_name(Scale s);
@@ -48,6 +85,9 @@ const char* sampler_name(SamplerKind s);
 // Throws ConfigError naming `origin`, the key and its value for every inconsistency
 // (low > high, log scale with low <= 0, sizes < 1, trials < 1, ...).
 void validate_space(const SearchSpace& space, const std::string& origin);
+
+// The [schedule] checks of validate_space (max_epochs: the space's).
+void validate_schedule(const Schedule& s, int max_epochs, const std::string& origin);
 
 // The [data] checks of validate_space, for any file that carries a [data] table.
 void validate_data_source(const DataSource& d, const std::string& origin);

@@ -40,7 +40,14 @@ class EarlyStopping {
 // kPermute stream, so any backend and any restart sees the same batches.
 std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t epoch, int n);
 
-enum class StopReason { kEarlyStopping, kMaxEpochs, kDiverged, kStepLimit, kInterrupted };
+enum class StopReason {
+  kEarlyStopping,
+  kMaxEpochs,
+  kDiverged,
+  kStepLimit,
+  kInterrupted,
+  kPaused,  // TrainOptions::pause_after reached (successive halving's rungs)
+};
 const char* stop_reason_name(StopReason r);
 
 // An epoch's metrics from its training pass and, when validating, its validation pass
@@ -64,6 +71,8 @@ EpochRule epoch_rule(const TrialConfig& cfg, int fixed_epochs, bool validate, in
 std::optional<StopReason> epoch_end(const EpochRule& rule, const EpochMetrics& m, int64_t steps,
                                     EarlyStopping& stopper);
 
+struct TrialResult;
+
 struct TrainOptions {
   bool shuffle = true;
   bool dropout = true;
@@ -73,6 +82,13 @@ struct TrainOptions {
   std::vector<double>* step_losses = nullptr;
   std::function<void(const EpochMetrics&)> on_epoch;  // called after every epoch
   std::function<bool()> should_stop;                  // polled between epochs
+  // Pausing and continuing (successive halving, docs/sweep.md): `resume` holds the epochs
+  // already trained (and their steps), the session their end state (weights, optimizer);
+  // training goes on at the next epoch as if it had never stopped, early stopping's count
+  // replayed from those epochs. pause_after > 0: stop after that epoch (kPaused) unless a
+  // rule above ends the trial there.
+  const TrialResult* resume = nullptr;
+  int pause_after = -1;
 };
 
 struct TrialResult {
