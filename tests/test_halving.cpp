@@ -143,7 +143,7 @@ TEST(HalvingSchedule, AShardHoldsWholeCohorts) {
   std::vector<int> got;
   for (const TrialConfig& c : make_plan_rows(s, 1, 3)) {
     got.push_back(c.index);
-    EXPECT_TRUE(same_config(c, all[c.index]));
+    EXPECT_TRUE(c == all[c.index]);
   }
   EXPECT_EQ(got, (std::vector<int>{3, 4, 5, 12, 13, 14}));
   s.schedule = Schedule{};  // the full schedule's shards interleave as before
