@@ -98,6 +98,14 @@ TEST_F(CliTrain, AnUnknownGemmEngineIsAConfigError) {
   EXPECT_NE(r.output.find("--cuda-gemm"), std::string::npos) << r.output;
 }
 
+TEST_F(CliTrain, CudaModesOnTheCpuAreAConfigError) {
+  for (const char* mode : {"--cuda-gemm cublas", "--cuda-sync", "--no-cuda-graphs"}) {
+    auto r = train(ok_, mode);
+    EXPECT_EQ(r.status, 2) << mode << "\n" << r.output;
+    EXPECT_NE(r.output.find("the CPU backend has no such modes"), std::string::npos) << r.output;
+  }
+}
+
 TEST_F(CliTrain, Tf32OnTheCpuIsAConfigError) {
   auto r = train(ok_, "--tf32");
   EXPECT_EQ(r.status, 2) << r.output;

@@ -20,13 +20,18 @@ bool cuda_available(std::string* why) {
 #endif
 }
 
-void check_backend_options(const std::string& kind, bool tf32) {
+void check_backend_options(const std::string& kind, bool tf32, const CudaModes& cuda) {
   if (kind != "cpu" && kind != "cuda" && kind != "auto")
     throw ConfigError("--backend: unknown backend '" + kind + "' (expected cpu, cuda or auto)");
   if (tf32 && kind == "cpu")
     throw ConfigError(
         "--tf32: TF32 is a GPU mode; --backend cpu computes in FP32 (use "
         "--backend cuda or auto)");
+  const std::string modes = cuda_mode_arguments(cuda);
+  if (!modes.empty() && kind == "cpu")
+    throw ConfigError("--backend cpu:" + modes +
+                      ": these choose how the CUDA backend runs; the CPU backend has no such "
+                      "modes (use --backend cuda or auto)");
 }
 
 std::string cuda_mode_arguments(const CudaModes& m) {
@@ -37,15 +42,15 @@ std::string cuda_mode_arguments(const CudaModes& m) {
   return s;
 }
 
-std::string resolve_backend(const std::string& kind, bool tf32) {
-  check_backend_options(kind, tf32);
+std::string resolve_backend(const std::string& kind, bool tf32, const CudaModes& cuda) {
+  check_backend_options(kind, tf32, cuda);
   if (kind == "auto") return cuda_available() ? "cuda" : "cpu";
   return kind;
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& kind, const BackendOptions& opt) {
   if (kind == "cpu") {
-    check_backend_options(kind, opt.tf32);
+    check_backend_options(kind, opt.tf32, opt.cuda);
     return make_cpu_backend(opt);
   }
   if (kind == "cuda" || kind == "auto") {

@@ -32,7 +32,7 @@ void print_epoch(const EpochMetrics& m, int epochs, bool validated) {
 }
 
 void run_train(const TrainArgs& a) {
-  check_backend_options(a.backend, a.tf32);
+  check_backend_options(a.backend, a.tf32, a.cuda);
   TrainConfig tc = parse_train_config(a.config);
   if (a.all_rows && !a.init.empty())
     throw ConfigError("--init cannot be combined with --all-rows, which retrains from scratch");
@@ -40,7 +40,7 @@ void run_train(const TrainArgs& a) {
   DataSplits data = load_data(tc.data);
   BackendOptions bo;
   bo.threads = a.threads;
-  bo.tf32 = a.tf32 && resolve_backend(a.backend, a.tf32) == "cuda";
+  bo.tf32 = a.tf32 && resolve_backend(a.backend, a.tf32, a.cuda) == "cuda";
   bo.cuda = a.cuda;
   auto backend = make_backend(a.backend, bo);
   const TrialConfig& cfg = tc.trial;

@@ -29,9 +29,11 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// A whole field as an integer; false when it is not one. Integers beyond 64 bits clamp,
-// so the range checks report them.
-bool parse_int(std::string_view s, long long& v) {
+// A whole field as a number (an optional '+', nothing around it but spaces); false when it
+// is not one. Beyond T's range it becomes `huge` with the field's sign, so the range checks
+// report it (integers beyond 64 bits; reals beyond double, reported as beyond float32).
+template <typename T>
+bool parse_whole(std::string_view s, T& v, T huge) {
   s = trim(s);
   if (!s.empty() && s.front() == '+') {
     s.remove_prefix(1);
@@ -40,23 +42,12 @@ bool parse_int(std::string_view s, long long& v) {
   if (s.empty()) return false;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (end != s.data() + s.size()) return false;
-  if (ec == std::errc::result_out_of_range) v = s.front() == '-' ? LLONG_MIN : LLONG_MAX;
+  if (ec == std::errc::result_out_of_range) v = s.front() == '-' ? -huge : huge;
   return ec == std::errc() || ec == std::errc::result_out_of_range;
 }
 
-// A whole field as a finite or non-finite real number; false when it is not one.
-bool parse_real(std::string_view s, double& v) {
-  s = trim(s);
-  if (!s.empty() && s.front() == '+') {
-    s.remove_prefix(1);
-    if (!s.empty() && s.front() == '-') return false;
-  }
-  if (s.empty()) return false;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (end != s.data() + s.size()) return false;
-  if (ec == std::errc::result_out_of_range) v = HUGE_VAL;  // reported as beyond float32
-  return ec == std::errc() || ec == std::errc::result_out_of_range;
-}
+bool parse_int(std::string_view s, long long& v) { return parse_whole(s, v, LLONG_MAX); }
+bool parse_real(std::string_view s, double& v) { return parse_whole(s, v, HUGE_VAL); }
 
 void split(std::string_view line, std::vector<std::string_view>& fields) {
   fields.clear();

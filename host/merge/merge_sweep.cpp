@@ -55,7 +55,7 @@ MergeResult merge_sweep(const MergeOptions& o) {
     std::fprintf(stderr, "qrsweep merge: warning: %s\n", line.c_str());
   };
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
-  check_backend_options(o.backend, o.tf32);
+  check_backend_options(o.backend, o.tf32, o.cuda);
   // The inputs are checked before OUT and its lock file are created, so a merge that
   // cannot run leaves nothing behind; they are listed again under the lock below.
   merge_inputs(o);
@@ -123,7 +123,7 @@ MergeResult merge_sweep(const MergeOptions& o) {
     // The test must be on the data the trials ran on: the files may have changed since.
     const std::string recorded = check_sweep_data(*Store::open(r.store), data_identity(data));
     if (!recorded.empty()) say(recorded);
-    const std::string kind = resolve_backend(o.backend, o.tf32);
+    const std::string kind = resolve_backend(o.backend, o.tf32, o.cuda);
     BackendOptions bo;
     bo.threads = o.threads > 0 ? o.threads : 1;  // as the sweep's own retraining
     bo.tf32 = o.tf32 && kind == "cuda";

@@ -196,7 +196,7 @@ void validate_job_options(const SlurmJobOptions& o) {
                       ": the job output files go there, and #SBATCH "
                       "lines cannot hold blanks, quotes, backslashes, % or # in a path; "
                       "choose a plainer directory name");
-  check_backend_options(o.backend.empty() ? "auto" : o.backend, o.tf32);
+  check_backend_options(o.backend.empty() ? "auto" : o.backend, o.tf32, o.cuda);
   if (o.shards < 1) throw ConfigError("--shards must be >= 1, got " + std::to_string(o.shards));
   if (o.shards > 100000) throw ConfigError("--shards " + std::to_string(o.shards) + " is too many");
   if (o.gpus_per_task < 0) throw ConfigError("--gpus-per-task must be >= 0");

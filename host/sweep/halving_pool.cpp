@@ -85,16 +85,8 @@ class HalvingPool {
   }
 
   PoolResult run() {
-    const int jobs = std::max(1, ctx_.jobs);
-    std::vector<std::thread> workers;
-    for (int j = 0; j < jobs; ++j) workers.emplace_back([this] { work(); });
-    for (auto& w : workers) w.join();
-    PoolResult r;
-    const auto t0 = std::chrono::steady_clock::now();
-    r.fatal = commits_.drain();
+    PoolResult r = run_workers(ctx_.jobs, [this] { work(); }, commits_);
     if (!r.fatal) r.fatal = fatal_;
-    r.store_wait_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.finished = finished_;
     r.requeued = requeued_;
     return r;

@@ -94,7 +94,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   if (o.jobs < 0) throw ConfigError("--jobs must be >= 1 (0: automatic)");
   if (o.threads < 0) throw ConfigError("--threads must be >= 1 (0: automatic)");
   if (o.max_resident < 0) throw ConfigError("--max-resident must be >= 1 (0: as many as fit)");
-  check_backend_options(o.backend, o.tf32);
+  check_backend_options(o.backend, o.tf32, o.cuda);
   const SearchSpace space = resolve_space(o);
   const bool halving = space.schedule.kind != ScheduleKind::kFull;
   if (halving && o.backend == "cuda")
@@ -150,7 +150,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   }
   const int interrupted_before = store->reset_unfinished();
   // Halving pauses trials, which only the CPU pool does so far: "auto" takes the CPU.
-  const std::string kind = halving ? "cpu" : resolve_backend(o.backend, o.tf32);
+  const std::string kind = halving ? "cpu" : resolve_backend(o.backend, o.tf32, o.cuda);
   const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One thread per CPU session unless asked otherwise: the cores go to parallel trials.

@@ -59,6 +59,19 @@ void post_requeue(StoreQueue& commits, const PoolContext& ctx, int trial,
   });
 }
 
+PoolResult run_workers(int jobs, const std::function<void()>& work, StoreQueue& commits) {
+  std::vector<std::thread> workers;
+  for (int j = 0; j < std::max(1, jobs); ++j) workers.emplace_back(work);
+  for (auto& w : workers) w.join();
+  PoolResult r;
+  // Everything handed over is committed (and reported) before the sweep reads the store.
+  const auto t0 = std::chrono::steady_clock::now();
+  r.fatal = commits.drain();
+  r.store_wait_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
 namespace {
 
 class Pool {
@@ -67,16 +80,8 @@ class Pool {
       : pending_(pending), ctx_(ctx), commits_(*ctx.store, ctx.commits) {}
 
   PoolResult run() {
-    const int jobs = std::max(1, std::min<int>(ctx_.jobs, static_cast<int>(pending_.size())));
-    std::vector<std::thread> workers;
-    for (int j = 0; j < jobs; ++j) workers.emplace_back([this] { work(); });
-    for (auto& w : workers) w.join();
-    PoolResult r;
-    // Everything handed over is committed (and reported) before the sweep reads the store.
-    const auto t0 = std::chrono::steady_clock::now();
-    r.fatal = commits_.drain();
-    r.store_wait_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int jobs = std::min<int>(ctx_.jobs, static_cast<int>(pending_.size()));
+    PoolResult r = run_workers(jobs, [this] { work(); }, commits_);
     r.finished = finished_.load();
     r.requeued = requeued_.load();
     return r;

@@ -71,6 +71,11 @@ std::string describe_packed(const PackedStats& s);
 // PoolResult::finished) once its row is committed.
 PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
+// The CPU pools' run: `jobs` threads each call `work` until it returns, then every write
+// handed to `commits` is committed before the result's fatal error and store wait are set
+// (the caller adds its counts).
+PoolResult run_workers(int jobs, const std::function<void()>& work, StoreQueue& commits);
+
 // The same through the backend's packed scheduler (ctx.backend->packed() must be set): every
 // pending trial at once as far as memory and ctx.max_resident allow, with the same store
 // commits, progress lines, requeue on a stop (at the next round boundary) and failure rules.

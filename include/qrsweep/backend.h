@@ -138,9 +138,9 @@ bool cuda_available(std::string* why = nullptr);
 
 // Throws ConfigError naming the option when `kind` is not cpu, cuda or auto, or when `tf32`
 // is asked of the CPU backend. Commands call it before they touch any file.
-void check_backend_options(const std::string& kind, bool tf32);
+void check_backend_options(const std::string& kind, bool tf32, const CudaModes& cuda);
 // The backend `kind` runs on: "cuda" or "cpu" ("auto": cuda when a usable GPU is present),
 // after check_backend_options.
-std::string resolve_backend(const std::string& kind, bool tf32);
+std::string resolve_backend(const std::string& kind, bool tf32, const CudaModes& cuda);
 
 }  // namespace qrsweep
