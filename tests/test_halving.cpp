@@ -12,6 +12,7 @@
 #include "qrsweep/common.h"
 #include "qrsweep/export.h"
 #include "qrsweep/merge.h"
+#include "qrsweep/report.h"
 #include "qrsweep/sampler.h"
 #include "qrsweep/space.h"
 #include "qrsweep/sweep.h"
@@ -626,6 +627,98 @@ TEST_F(HalvingSweep, KillNineAtRandomMomentsThenAResumeContinuesPausedTrials) {
   EXPECT_EQ(epochs("straight"), epochs("killed"));
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_TRUE(std::filesystem::is_empty(out + "/paused"));
+}
+
+// ---- the report ----------------------------------------------------------------------
+
+TrialRecord ran(int index, int epochs, const std::string& stop_reason) {
+  TrialRecord r;
+  r.config.index = index;
+  r.epochs_run = epochs;
+  r.stop_reason = stop_reason;
+  return r;
+}
+
+TEST(HalvingBudget, EpochsPerRungSumToTheEpochsRun) {
+  // Rungs 1, 3 and 9; cohorts of 6 from rung 0.
+  const SearchSpace s = parse_space_text(
+      "trials = 14\nmax_epochs = 9\n[schedule]\nkind = \"halving\"\ncohort = 6\n", "s.toml");
+  const std::vector<TrialRecord> trials = {ran(0, 1, "halved at rung 0"),
+                                           ran(1, 3, "halved at rung 1"), ran(2, 9, "max_epochs"),
+                                           ran(3, 2, "early_stopping"), ran(4, 0, "")};
+  const auto b = halving::rung_budgets(s, trials);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].epochs, 1);
+  EXPECT_EQ(b[1].epochs, 3);
+  EXPECT_EQ(b[2].epochs, 9);
+  EXPECT_EQ((std::vector<long long>{b[0].entered, b[0].promoted, b[0].halved, b[0].trained}),
+            (std::vector<long long>{4, 3, 1, 4}));
+  EXPECT_EQ((std::vector<long long>{b[1].entered, b[1].promoted, b[1].halved, b[1].trained}),
+            (std::vector<long long>{3, 1, 1, 5}));
+  EXPECT_EQ((std::vector<long long>{b[2].entered, b[2].promoted, b[2].halved, b[2].trained}),
+            (std::vector<long long>{1, 0, 0, 6}));
+  EXPECT_EQ(halving::budget_line(s, trials),
+            "Epochs trained : 15 of at most 126 (halving schedule; the full one trains every "
+            "trial until early stopping or max_epochs)");
+
+  // Hyperband's second bracket starts at rung 1: its first 3 epochs are rung 1's.
+  const SearchSpace hb = parse_space_text(
+      "trials = 21\nmax_epochs = 9\n[schedule]\nkind = \"hyperband\"\n", "hb.toml");
+  const auto h = halving::rung_budgets(hb, {ran(9, 3, "halved at rung 1"), ran(0, 1, "")});
+  EXPECT_EQ((std::vector<long long>{h[0].entered, h[0].trained, h[1].entered, h[1].trained}),
+            (std::vector<long long>{1, 1, 1, 3}));
+}
+
+int occurrences(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+TEST_F(HalvingSweep, TheReportMarksTheRungsAndTheBudgetPerRungAndAFullSweepsHasNone) {
+  run_sweep(options("halving", 2));
+  ReportOptions ro;
+  ro.target = dir_.file("halving");
+  const std::string html = test::read_file(write_report(ro).html);
+  const size_t fig = html.find("id=\"fig-rungs\"");
+  ASSERT_NE(fig, std::string::npos);
+  const std::string figure = html.substr(fig, html.find("</figure>", fig) - fig);
+  EXPECT_EQ(occurrences(figure, "mk-rung"), 2);  // rungs 1 and 3 (9 is max_epochs)
+  EXPECT_NE(figure.find("halved at rung 0 ("), std::string::npos);
+  EXPECT_NE(figure.find("halved at rung 1 ("), std::string::npos);
+  EXPECT_NE(figure.find("not halved ("), std::string::npos);
+
+  // The budget: the CLI summary's words, and per rung the epochs trained inside it,
+  // which add up to the trials' epochs.
+  const auto st = Store::open(store_path(dir_.file("halving")), true);
+  const SearchSpace space = stored_space(st->path(), st->sweep());
+  const std::vector<TrialRecord> rows = st->trials();
+  long long run = 0;
+  for (const TrialRecord& r : rows) run += r.epochs_run;
+  ASSERT_LT(run, 14 * 9);
+  EXPECT_NE(html.find(std::to_string(run) + " of at most 126 (halving schedule"),
+            std::string::npos);
+  ASSERT_NE(html.find("id=\"rung-budget\""), std::string::npos);
+  long long per_rung = 0;
+  for (int k = 0; k < 3; ++k) {
+    const std::string tag = "data-rung=\"" + std::to_string(k) + "\" data-epochs-trained=\"";
+    const size_t at = html.find(tag);
+    ASSERT_NE(at, std::string::npos) << k;
+    per_rung += std::stoll(html.substr(at + tag.size()));
+  }
+  EXPECT_EQ(per_rung, run);
+
+  // The same plan on the full schedule: no rungs, no per-rung budget.
+  std::string full = kHalvingSpace;
+  write_space("space.toml", full.substr(0, full.find("[schedule]")));
+  run_sweep(options("full", 2));
+  ro.target = dir_.file("full");
+  const std::string plain = test::read_file(write_report(ro).html);
+  EXPECT_NE(plain.find("id=\"fig-curves\""), std::string::npos);
+  EXPECT_EQ(plain.find("fig-rungs"), std::string::npos);
+  EXPECT_EQ(plain.find("mk-rung"), std::string::npos);
+  EXPECT_EQ(plain.find("rung-budget"), std::string::npos);
+  EXPECT_EQ(plain.find("of at most"), std::string::npos);
 }
 
 }  // namespace

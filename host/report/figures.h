@@ -30,7 +30,12 @@ Figure curves_figure(const SweepData& data, const SweepFacts& facts);
 // (e) best-so-far min val loss against trials finished and against wall time.
 Figure progress_figure(const SweepData& data, const SweepFacts& facts);
 
-// Every figure, in page order.
+// A halving or hyperband sweep's rungs: every trial's val loss per epoch with the rungs
+// marked, trials halved at a rung told apart from those that went on.
+Figure rungs_figure(const SweepData& data, const SweepFacts& facts);
+
+// Every figure, in page order (the rungs after the learning curves, for a halving or
+// hyperband sweep only).
 std::vector<Figure> all_figures(const SweepData& data, const SweepFacts& facts);
 
 }  // namespace qrsweep::report

@@ -4,6 +4,7 @@
 
 #include "report/html_text.h"
 #include "report/page_sections.h"
+#include "sweep/halving.h"
 
 namespace qrsweep::report {
 namespace {
@@ -68,6 +69,31 @@ std::vector<std::string> partial_data_notes(const SweepData& data, const SweepFa
         "the store has no trial timestamps: finish order and wall-time plots "
         "are not available.");
   return notes;
+}
+
+std::vector<TrialRecord> records(const SweepData& data) {
+  std::vector<TrialRecord> out;
+  for (const ReportTrial& t : data.trials) out.push_back(t.record);
+  return out;
+}
+
+// A halving or hyperband sweep's card: its epochs against the full schedule's most (the
+// CLI summary's words), and per rung the trials in it, promoted and halved there, and the
+// epochs trained inside it.
+std::string rungs_card(const SweepData& data) {
+  const std::vector<TrialRecord> trials = records(data);
+  std::string body = "<dl>" + text_row("epochs trained", halving::budget_text(data.space, trials)) +
+                     text_row("rungs", halving::describe_rungs(data.space)) + "</dl>";
+  body +=
+      "<table id=\"rung-budget\"><thead><tr><th>rung</th><th>epoch</th><th>trials</th>"
+      "<th>promoted</th><th>halved</th><th>epochs trained</th></tr></thead><tbody>";
+  for (const halving::RungBudget& b : halving::rung_budgets(data.space, trials))
+    body += "<tr data-rung=\"" + std::to_string(b.rung) + "\" data-epochs-trained=\"" +
+            std::to_string(b.trained) + "\"><td>" + std::to_string(b.rung) + "</td><td>" +
+            std::to_string(b.epochs) + "</td><td>" + display_count(b.entered) + "</td><td>" +
+            display_count(b.promoted) + "</td><td>" + display_count(b.halved) + "</td><td>" +
+            display_count(b.trained) + "</td></tr>";
+  return card("Rungs", body + "</tbody></table>");
 }
 
 }  // namespace
@@ -135,7 +161,8 @@ std::string summary_html(const SweepData& data, const SweepFacts& f) {
                                           " training samples per second of wall time");
   progress += "</dl>";
   out += "<div class=\"grid\">" + card("Sweep", sweep) + card("Run", run) +
-         card("Progress", progress) + "</div>";
+         card("Progress", progress) +
+         (sp.schedule.kind != ScheduleKind::kFull ? rungs_card(data) : std::string()) + "</div>";
   return out;
 }
 

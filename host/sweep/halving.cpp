@@ -116,14 +116,42 @@ int trial_rung(const SearchSpace& space, int index, int epochs) {
   return std::max(c.first_rung, rung_of(rungs, epochs));
 }
 
-std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials) {
+std::string budget_text(const SearchSpace& space, const std::vector<TrialRecord>& trials) {
   long long run = 0;
   for (const TrialRecord& t : trials) run += t.epochs_run;
   const long long bound = static_cast<long long>(space.trials) * space.max_epochs;
-  return "Epochs trained : " + std::to_string(run) + " of at most " + std::to_string(bound) + " (" +
+  return std::to_string(run) + " of at most " + std::to_string(bound) + " (" +
          schedule_kind_name(space.schedule.kind) +
          " schedule; the full one trains every "
          "trial until early stopping or max_epochs)";
+}
+
+std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials) {
+  return "Epochs trained : " + budget_text(space, trials);
+}
+
+std::vector<RungBudget> rung_budgets(const SearchSpace& space,
+                                     const std::vector<TrialRecord>& trials) {
+  const std::vector<int> rungs = schedule_rungs(space.schedule, space.max_epochs);
+  std::vector<RungBudget> out(rungs.size());
+  for (size_t k = 0; k < rungs.size(); ++k) {
+    out[k].rung = static_cast<int>(k);
+    out[k].epochs = rungs[k];
+  }
+  for (const TrialRecord& t : trials) {
+    const int first =
+        cohort_of(space.schedule, space.max_epochs, space.trials, t.config.index).first_rung;
+    for (size_t k = static_cast<size_t>(first); k < rungs.size(); ++k) {
+      const int below = static_cast<int>(k) == first ? 0 : rungs[k - 1];
+      if (t.epochs_run <= below) break;
+      RungBudget& b = out[k];
+      ++b.entered;
+      b.trained += std::min(t.epochs_run, rungs[k]) - below;
+      if (t.epochs_run > rungs[k]) ++b.promoted;
+      if (t.stop_reason == halved_reason(static_cast<int>(k))) ++b.halved;
+    }
+  }
+  return out;
 }
 
 }  // namespace qrsweep::halving

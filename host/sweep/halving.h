@@ -53,9 +53,27 @@ std::string halved_reason(int rung);
 // "..., brackets of 81, 34, 15, 8 and 5 trials, eta 3").
 std::string describe_rungs(const SearchSpace& space);
 
-// The summary's last line: the epochs the sweep's trials trained in all against what the
-// full schedule would train at most (every trial to max_epochs):
-// "Epochs trained : 1234 of at most 30000 (successive halving)".
+// The epochs the sweep's trials trained in all against what the full schedule would train
+// at most (every trial to max_epochs): "1234 of at most 30000 (halving schedule; ...)".
+// The CLI's summary and the report say it in these words.
+std::string budget_text(const SearchSpace& space, const std::vector<TrialRecord>& trials);
+// The summary's last line: "Epochs trained : " + budget_text.
 std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials);
+
+// What one rung cost: the trials that trained in it, those that went past it and those
+// halved there, and the epochs trained inside it: a trial's epochs after the rung below
+// (from 0 at its cohort's first rung) up to this rung's. Summed over the rungs, the epochs
+// are the trials' epochs_run.
+struct RungBudget {
+  int rung = 0;
+  int epochs = 0;         // the rung's epoch (schedule_rungs)
+  int entered = 0;        // trials with an epoch inside it
+  int promoted = 0;       // trials that trained past it
+  int halved = 0;         // trials stopped there with halved_reason(rung)
+  long long trained = 0;  // epochs trained inside it
+};
+// One per rung of the schedule (halving and hyperband), in rung order.
+std::vector<RungBudget> rung_budgets(const SearchSpace& space,
+                                     const std::vector<TrialRecord>& trials);
 
 }  // namespace qrsweep::halving
