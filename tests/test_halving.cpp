@@ -696,6 +696,9 @@ TEST_F(HalvingSweep, TheReportMarksTheRungsAndTheBudgetPerRungAndAFullSweepsHasN
   long long run = 0;
   for (const TrialRecord& r : rows) run += r.epochs_run;
   ASSERT_LT(run, 14 * 9);
+  int halved = 0;
+  for (const TrialRecord& r : rows) halved += r.stop_reason.rfind("halved at rung ", 0) == 0;
+  EXPECT_EQ(occurrences(figure, "class=\"mk-dot"), halved);  // each halved trial ends in a dot
   EXPECT_NE(html.find(std::to_string(run) + " of at most 126 (halving schedule"),
             std::string::npos);
   ASSERT_NE(html.find("id=\"rung-budget\""), std::string::npos);

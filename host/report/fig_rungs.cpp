@@ -44,7 +44,9 @@ Figure rungs_figure(const SweepData& data, const SweepFacts& facts) {
   const std::string caption =
       "Validation loss after each epoch of every trial that trained. Grey lines mark the "
       "rungs (the epochs where each cohort is ranked by min val loss so far and the best "
-      "1/eta go on). Trials halved at a rung end there, coloured by that rung; trials that "
+      "1/eta go on). Trials halved at a rung end there in a dot, coloured by that rung (a trial "
+      "halved "
+      "after one epoch is only its dot); trials that "
       "were not halved (promoted to the last rung, stopped by early stopping or still "
       "training) are the darker blue lines, drawn on top.";
   if (drawn.empty() || !extent(all, AxisKind::kLinear))
@@ -79,6 +81,8 @@ Figure rungs_figure(const SweepData& data, const SweepFacts& facts) {
       }
       const std::string tip = trial_tooltip(t) + ", " + std::to_string(t.epochs.size()) +
                               " epochs" + (h >= 0 ? ", " + t.record.stop_reason : "");
+      if (h >= 0)  // where it was halved: the only mark of a trial halved after one epoch
+        dots(c.svg, ax, {{x.back(), y.back(), halved_class(h), tip}}, 2.4);
       line_series(c.svg, ax,
                   {x, y, h >= 0 ? "mk-thin " + halved_class(h) : std::string("c0"), tip});
     }

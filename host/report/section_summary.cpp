@@ -85,7 +85,8 @@ std::string rungs_card(const SweepData& data) {
   std::string body = "<dl>" + text_row("epochs trained", halving::budget_text(data.space, trials)) +
                      text_row("rungs", halving::describe_rungs(data.space)) + "</dl>";
   body +=
-      "<table id=\"rung-budget\"><thead><tr><th>rung</th><th>epoch</th><th>trials</th>"
+      "<table class=\"trials\" "
+      "id=\"rung-budget\"><thead><tr><th>rung</th><th>epoch</th><th>trials</th>"
       "<th>promoted</th><th>halved</th><th>epochs trained</th></tr></thead><tbody>";
   for (const halving::RungBudget& b : halving::rung_budgets(data.space, trials))
     body += "<tr data-rung=\"" + std::to_string(b.rung) + "\" data-epochs-trained=\"" +
