@@ -155,6 +155,38 @@ TEST_F(Report, OpensInChromiumWithEveryPlotDrawnAndNoConsoleErrors) {
   EXPECT_EQ(count(b.dom, "<tr data-status="), kTrials);
 }
 
+// A halving sweep's page: the rungs figure and the per-rung table render beside the rest,
+// and the page script still runs without an error.
+TEST(ReportHalving, OpensInChromiumWithTheRungsDrawnAndNoConsoleErrors) {
+  SKIP_WITHOUT_CHROMIUM();
+  test::TempDir dir;
+  test::write_noisy_csv(dir, 400, 120, 10, 3);
+  test::write_file(dir.file("space.toml"),
+                   test::tiny_space(dir,
+                                    "trials = 9\nseed = 3\nmax_epochs = 3\npatience = 2\n"
+                                    "[layer_size]\nlow = 3\nhigh = 8\n"
+                                    "[batch_size]\nlow = 16\nhigh = 64\n"
+                                    "[schedule]\nkind = \"halving\"\n",
+                                    100, 3));
+  const test::RunResult sweep =
+      test::run_qrsweep("sweep --space " + quote(dir.file("space.toml")) + " --out " +
+                        quote(dir.file("sweep")) + " --backend cpu --jobs 2 --threads 1 --quiet");
+  ASSERT_EQ(sweep.status, 0) << sweep.output;
+  const test::RunResult report = test::run_qrsweep("report " + quote(dir.file("sweep")));
+  ASSERT_EQ(report.status, 0) << report.output;
+  const BrowserRun b = run_chromium(dir, file_url(dir.file("sweep/report.html")), "--dump-dom");
+  ASSERT_EQ(b.status, 0) << b.log;
+  EXPECT_NE(b.dom.find("data-ready=\"1\""), std::string::npos) << "the page script did not run";
+  EXPECT_NE(b.dom.find("data-js-errors=\"0\""), std::string::npos);
+  EXPECT_TRUE(b.console.empty()) << b.console.front();
+  const std::string f = figure_of(b.dom, "rungs");
+  ASSERT_FALSE(f.empty()) << "the rungs figure is missing from the rendered page";
+  EXPECT_EQ(count(f, "class=\"tick mk-rung\""), 1);  // rung 0 at epoch 1; 3 is max_epochs
+  EXPECT_GT(count(f, "class=\"mk-line"), 0);
+  EXPECT_EQ(count(b.dom, "<tr data-rung="), 2);
+  EXPECT_EQ(count(b.dom, "<tr data-status="), 9);
+}
+
 TEST_F(Report, ChromiumTakesAScreenshot) {
   SKIP_WITHOUT_CHROMIUM();
   const std::string png = scratch_.file("report.png");
