@@ -4,12 +4,12 @@
 #include <optional>
 #include <vector>
 
+#include "config/data_table.h"
 #include "config/toml_reader.h"
 #include "core/trial_fields.h"
 #include "qrsweep/common.h"
 #include "qrsweep/number_format.h"
 #include "qrsweep/space.h"
-#include "sampler/space_data.h"
 
 namespace qrsweep {
 

@@ -1,9 +1,9 @@
-// The [data] table reader shared by the search-space file and `qrsweep train`'s config.
+// The search space's ranges and its [data] table written back as TOML (the reader of that
+// table: config/data_table.h).
 #pragma once
 #include <string>
 #include <vector>
 
-#include "config/toml_reader.h"
 #include "qrsweep/dataset.h"
 #include "qrsweep/space.h"
 
@@ -23,9 +23,6 @@ struct SpaceRange {
 };
 const std::vector<SpaceRange>& space_ranges();
 
-// Reads a [data] table into `out` (an absent key leaves its member as it is) and rejects
-// unknown keys; validate_data_source (space.h) checks the values.
-void read_data_table(TomlReader& data, DataSource* out);
 // The same keys as TOML text, "[data]" first (for resolved configs written back out).
 std::string data_table_toml(const DataSource& d);
 }  // namespace qrsweep

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/data_table.h"
 #include "config/toml_reader.h"
 #include "io/input_file.h"
 #include "qrsweep/common.h"
@@ -40,24 +41,6 @@ void read_range(TomlReader& r, const char* key, Range* out) {
   if (auto scale = t->choice("scale", {"linear", "log"})) out->scale = static_cast<Scale>(*scale);
   t->reject_unknown();
 }
-
-}  // namespace
-
-void read_data_table(TomlReader& d, DataSource* out) {
-  d.read("format", &out->format);
-  d.read("dir", &out->dir);
-  d.read("train_csv", &out->train_csv);
-  d.read("test_csv", &out->test_csv);
-  d.read("validation", &out->validation);
-  d.read("classes", &out->classes);
-  d.read("split", &out->split);
-  d.read("split_seed", &out->split_seed);
-  d.read("file", &out->file);
-  d.read("scale", &out->scale);
-  d.reject_unknown();
-}
-
-namespace {
 
 // [schedule]: the keys' meaning and rules are in docs/space.md#schedule.
 void read_schedule(TomlReader& t, Schedule* out) {
