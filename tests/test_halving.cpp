@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "device/device_backend.h"
 #include "qrsweep/common.h"
 #include "qrsweep/export.h"
 #include "qrsweep/merge.h"
@@ -18,6 +19,8 @@
 #include "qrsweep/sweep.h"
 #include "sweep/halving.h"
 #include "sweep/pause_file.h"
+#include "sweep/progress.h"
+#include "sweep/trial_pool.h"
 #include "test_sweep_support.h"
 
 namespace qrsweep {
@@ -254,7 +257,14 @@ TEST(HalvingRules, TheSameAnswersWhateverTheOrderAndOnceLaterRungsAreKnown) {
 
 // ---- pause and continue ----------------------------------------------------------------
 
-class HalvingPause : public ::testing::Test {
+// On the CPU backend and on the device session (the CUDA backend's, here over the host
+// reference executor): each keeps its optimizer state where pausing can read it back.
+std::unique_ptr<Backend> backend_named(const std::string& name) {
+  if (name == "cpu") return make_backend("cpu", BackendOptions{1});
+  return make_device_backend(make_reference_executor(), "host reference executor");
+}
+
+class HalvingPause : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     data_ = test::synthetic_dataset(600, 20, 4, 5);
@@ -270,7 +280,7 @@ class HalvingPause : public ::testing::Test {
     cfg_.patience = 5;
     cfg_.seed = 99;
     cfg_.index = 4;
-    backend_ = make_backend("cpu", BackendOptions{1});
+    backend_ = backend_named(GetParam());
     all_ = data_.view();
     val_ = all_.rows(0, 100);
     fit_ = all_.rows(100, 500);
@@ -293,7 +303,7 @@ class HalvingPause : public ::testing::Test {
   test::TempDir dir_;
 };
 
-TEST_F(HalvingPause, AContinuedTrialEqualsAnUninterruptedOneBitForBit) {
+TEST_P(HalvingPause, AContinuedTrialEqualsAnUninterruptedOneBitForBit) {
   auto whole = backend_->open(cfg_, fit_);
   const TrialResult straight = train_trial(*whole, cfg_, fit_, val_, TrainOptions{});
   ASSERT_EQ(straight.history.size(), 7u);
@@ -337,7 +347,7 @@ TEST_F(HalvingPause, AContinuedTrialEqualsAnUninterruptedOneBitForBit) {
   EXPECT_EQ(second->optimizer_state(), whole->optimizer_state());
 }
 
-TEST_F(HalvingPause, WithoutItsOptimizerStateTheContinuationDiffers) {
+TEST_P(HalvingPause, WithoutItsOptimizerStateTheContinuationDiffers) {
   // The check above can fail: momentum and mean squares matter.
   auto whole = backend_->open(cfg_, fit_);
   const TrialResult straight = train_trial(*whole, cfg_, fit_, val_, TrainOptions{});
@@ -354,7 +364,7 @@ TEST_F(HalvingPause, WithoutItsOptimizerStateTheContinuationDiffers) {
   EXPECT_NE(end.history[2].loss, straight.history[2].loss);
 }
 
-TEST_F(HalvingPause, EarlyStoppingCountsTheEpochsBeforeThePause) {
+TEST_P(HalvingPause, EarlyStoppingCountsTheEpochsBeforeThePause) {
   cfg_.patience = 1;
   cfg_.learning_rate = 0.05;  // noisy: some epoch fails to improve
   cfg_.max_epochs = 12;
@@ -374,7 +384,7 @@ TEST_F(HalvingPause, EarlyStoppingCountsTheEpochsBeforeThePause) {
   expect_same_epochs(end.history, straight.history);
 }
 
-TEST_F(HalvingPause, ADamagedOrForeignFileIsNotUsed) {
+TEST_P(HalvingPause, ADamagedOrForeignFileIsNotUsed) {
   auto s = backend_->open(cfg_, fit_);
   TrainOptions opt;
   opt.pause_after = 1;
@@ -396,6 +406,16 @@ TEST_F(HalvingPause, ADamagedOrForeignFileIsNotUsed) {
   test::write_file(path, bytes.substr(0, 40));
   EXPECT_FALSE(sweep_detail::read_paused(dir_.path(), cfg_.index, cfg_.widths(20, 4), &problem));
 }
+
+TEST_P(HalvingPause, AWrongSizedOptimizerStateIsRefused) {
+  auto s = backend_->open(cfg_, fit_);
+  std::vector<float> state = s->optimizer_state();
+  ASSERT_FALSE(state.empty());
+  state.pop_back();
+  EXPECT_THROW(s->set_optimizer_state(state), Error);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HalvingPause, ::testing::Values("cpu", "reference"));
 
 // ---- whole sweeps ------------------------------------------------------------------------
 
@@ -547,16 +567,88 @@ TEST_F(HalvingSweep, AResumeWithAnotherScheduleIsRefused) {
   }
 }
 
-TEST_F(HalvingSweep, TheCudaBackendIsRefusedForHalving) {
-  SweepOptions o = options("s", 1);
-  o.backend = "cuda";
-  try {
-    run_sweep(o);
-    FAIL() << "halving ran on --backend cuda";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("halving runs on the CPU backend"), std::string::npos);
+// The halving pool on the CUDA backend's sessions (here over the host reference executor, as
+// run_sweep drives them for --backend cuda: one trial at a time): trials pause at rungs through
+// the device session's optimizer state and continue exactly; a stop and a resume continue the
+// paused trials to the same table; the decisions are the CPU pool's, the losses within 1e-4.
+struct DeviceHalving {
+  SearchSpace space;
+  DataSplits data;
+  std::unique_ptr<Backend> backend =
+      make_device_backend(make_reference_executor(), "host reference executor");
+  explicit DeviceHalving(const std::string& space_file)
+      : space(parse_space_file(space_file)), data(load_data(space.data)) {}
+  // The pool over the store in DIR (made when missing), as run_sweep runs it for a resume.
+  sweep_detail::PoolResult run(const std::string& dir, std::function<bool()> stop = nullptr) {
+    std::filesystem::create_directories(dir);
+    auto store = open_sweep_store(store_path(dir), space, Shard{}, make_plan_rows(space, 0, 1),
+                                  data_identity(data));
+    std::vector<TrialRecord> trials = store->trials();
+    sweep_detail::tidy_paused(dir, trials);
+    store->reset_unfinished();
+    sweep_detail::Progress progress(sweep_detail::Progress::Mode::kQuiet, stderr,
+                                    static_cast<int>(trials.size()), 0, 0.0);
+    sweep_detail::PoolContext ctx;
+    ctx.store = store.get();
+    ctx.backend = backend.get();
+    ctx.fit = data.fit();
+    ctx.val = data.val();
+    ctx.jobs = 1;
+    ctx.progress = &progress;
+    ctx.stop_requested = std::move(stop);
+    ctx.sweep_dir = dir;
+    return sweep_detail::run_halving_trials(trials, space, ctx);
   }
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("s")));
+};
+
+TEST_F(HalvingSweep, OnTheDeviceSessionsTrialsPauseAndContinueExactly) {
+  DeviceHalving dev(dir_.file("space.toml"));
+  const sweep_detail::PoolResult r = dev.run(dir_.file("dev"));
+  ASSERT_FALSE(r.fatal);
+  EXPECT_EQ(r.finished, 14);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("dev/paused/trial-0.bin")));
+  const auto st = Store::open(store_path(dir_.file("dev")), true);
+  const std::string t = table("dev");
+  EXPECT_NE(t.find("halved at rung 1"), std::string::npos) << t;
+
+  // Each trial's epochs are the first epochs of its uninterrupted run on the same backend.
+  int continued = 0;
+  for (const TrialRecord& rec : st->trials()) {
+    const auto a = st->epochs(rec.config.index);
+    auto session = dev.backend->open(rec.config, dev.data.fit());
+    const TrialResult whole =
+        train_trial(*session, rec.config, dev.data.fit(), dev.data.val(), TrainOptions{});
+    ASSERT_LE(a.size(), whole.history.size()) << rec.config.index;
+    if (a.size() > 1) ++continued;
+    for (size_t e = 0; e < a.size(); ++e) {
+      EXPECT_EQ(a[e].loss, whole.history[e].loss) << rec.config.index << " epoch " << e + 1;
+      EXPECT_EQ(a[e].val_loss, whole.history[e].val_loss) << rec.config.index;
+      EXPECT_EQ(a[e].val_accuracy, whole.history[e].val_accuracy) << rec.config.index;
+    }
+  }
+  EXPECT_GE(continued, 3);
+
+  // Stopped partway (paused trials on disk), then resumed: the same table, epoch for epoch.
+  int polls = 0;
+  const sweep_detail::PoolResult cut = dev.run(dir_.file("cut"), [&] { return ++polls > 400; });
+  ASSERT_FALSE(cut.fatal);
+  EXPECT_LT(cut.finished, 14);
+  ASSERT_FALSE(dev.run(dir_.file("cut")).fatal);
+  EXPECT_EQ(table("dev"), table("cut"));
+  EXPECT_EQ(epochs("dev"), epochs("cut"));
+
+  // The CPU pool decides the same (stop reasons, epochs run) with losses within 1e-4.
+  run_sweep(options("cpu", 2));
+  const auto cs = Store::open(store_path(dir_.file("cpu")), true);
+  const auto dt = st->trials(), ct = cs->trials();
+  ASSERT_EQ(dt.size(), ct.size());
+  for (size_t i = 0; i < dt.size(); ++i) {
+    EXPECT_EQ(dt[i].stop_reason, ct[i].stop_reason) << i;
+    const auto a = st->epochs(dt[i].config.index), b = cs->epochs(ct[i].config.index);
+    ASSERT_EQ(a.size(), b.size()) << i;
+    for (size_t e = 0; e < a.size(); ++e)
+      EXPECT_NEAR(a[e].val_loss, b[e].val_loss, 1e-4 * std::abs(b[e].val_loss)) << i;
+  }
 }
 
 TEST_F(HalvingSweep, KillNineAtRandomMomentsThenAResumeContinuesPausedTrials) {

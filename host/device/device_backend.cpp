@@ -128,6 +128,9 @@ class DeviceSession final : public TrialSession {
 
   void set_weights(const Weights& w) override { net_.set_weights(w); }
   Weights weights() const override { return net_.weights(); }
+  // Read back from / written into the trial's RMSprop buffers (TrialBuffers).
+  std::vector<float> optimizer_state() const override { return net_.optimizer_state(); }
+  void set_optimizer_state(const std::vector<float>& s) override { net_.set_optimizer_state(s); }
 
   PassStats train_epoch(const EpochRequest& req) override {
     PassStats st;

@@ -2,7 +2,10 @@
 // descriptors of its forward, cross-entropy, backward and RMSprop operations.
 #include "device/trial_buffers.h"
 
+#include <string>
 #include <vector>
+
+#include "qrsweep/common.h"
 
 namespace qrsweep {
 
@@ -33,6 +36,23 @@ Weights TrialBuffers::weights() const {
   std::vector<float> host(layout_.param_floats());
   ex_->copy_to_host(host.data(), floats(layout_.params()), host.size() * sizeof(float));
   return layout_.unpack(host.data());
+}
+
+std::vector<float> TrialBuffers::optimizer_state() const {
+  const size_t n = layout_.param_floats();
+  std::vector<float> s(2 * n);
+  ex_->copy_to_host(s.data(), floats(layout_.ms()), n * sizeof(float));
+  ex_->copy_to_host(s.data() + n, floats(layout_.mom()), n * sizeof(float));
+  return s;
+}
+
+void TrialBuffers::set_optimizer_state(const std::vector<float>& s) {
+  const size_t n = layout_.param_floats();
+  if (s.size() != 2 * n)
+    throw Error("an optimizer state of " + std::to_string(s.size()) + " values does not fit a " +
+                "trial of " + std::to_string(n) + " parameters");
+  ex_->copy_to_device(floats(layout_.ms()), s.data(), n * sizeof(float));
+  ex_->copy_to_device(floats(layout_.mom()), s.data() + n, n * sizeof(float));
 }
 
 Slots TrialBuffers::train_slots() const {

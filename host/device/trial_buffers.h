@@ -50,6 +50,11 @@ class TrialBuffers {
   int rows() const { return layout_.arena().rows; }  // activation rows: the largest pass
   void set_weights(const Weights& w);
   Weights weights() const;
+  // RMSprop's mean squares, then its momentum buffer, each param_floats() floats in the
+  // parameters' order: the CPU session's optimizer_state() layout. The setter throws Error on
+  // any other size.
+  std::vector<float> optimizer_state() const;
+  void set_optimizer_state(const std::vector<float>& state);
   uint32_t* order() const { return at<uint32_t>(layout_.order()); }  // the epoch's row order
   Slots train_slots() const;
   Slots eval_slots() const;

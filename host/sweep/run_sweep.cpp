@@ -97,11 +97,6 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   check_backend_options(o.backend, o.tf32, o.cuda);
   const SearchSpace space = resolve_space(o);
   const bool halving = space.schedule.kind != ScheduleKind::kFull;
-  if (halving && o.backend == "cuda")
-    throw ConfigError(o.space_path + ": schedule.kind = \"" +
-                      schedule_kind_name(space.schedule.kind) +
-                      "\": halving runs on the CPU backend for now (--backend cpu); the packed "
-                      "GPU scheduler does not pause trials yet");
   const std::vector<TrialConfig> plan = make_plan_rows(space, shard.index, shard.count);
 
   prepare_directory(o.out_dir);
@@ -149,9 +144,12 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     if (!recorded.empty()) progress.message("qrsweep sweep: " + recorded);
   }
   const int interrupted_before = store->reset_unfinished();
-  // Halving pauses trials, which only the CPU pool does so far: "auto" takes the CPU.
-  const std::string kind = halving ? "cpu" : resolve_backend(o.backend, o.tf32, o.cuda);
-  const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
+  const std::string kind = resolve_backend(o.backend, o.tf32, o.cuda);
+  // Halving on a GPU trains one trial per session, one at a time (device sessions share the
+  // executor and its dataset cache): the packed scheduler does not pause trials yet.
+  const int jobs = halving && kind != "cpu" ? 1
+                   : o.jobs > 0             ? o.jobs
+                                            : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One thread per CPU session unless asked otherwise: the cores go to parallel trials.
   // The results do not depend on it (cpu/ops.h, kGemmRowBlock), so `qrsweep train` on
@@ -171,15 +169,20 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
     if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
     if (halving) head << "; successive halving at " << halving::describe_rungs(space);
-    // The CUDA backend trains every pending trial at once through its packed scheduler.
-    const bool packed = kind == "cuda" && backend->packed() != nullptr;
+    // The CUDA backend trains every pending trial at once through its packed scheduler, but
+    // for halving, which pauses trials: that goes through the halving pool's sessions.
+    const bool packed = !halving && kind == "cuda" && backend->packed() != nullptr;
     if (packed) {
       head << ") on " << backend->device() << ", packed ("
            << (o.max_resident > 0 ? "at most " + std::to_string(o.max_resident)
                                   : std::string("as many as fit"))
            << " at a time); store " << path;
     } else {
-      head << ") on " << backend->device() << ", " << jobs << " at a time; store " << path;
+      head << ") on " << backend->device() << ", " << jobs << " at a time";
+      if (halving && kind != "cpu")
+        head << " (halving trains one trial per session; the packed scheduler does not pause "
+                "trials yet)";
+      head << "; store " << path;
     }
     progress.message(head.str());
     sweep_detail::PoolContext ctx;

@@ -86,6 +86,34 @@ TEST_F(EmuCli, ASweepOnTheEmulatedDeviceMatchesTheCpuBackend) {
             test::read_file(dir_.file("cpu") + "/all_trials.csv").substr(0, 200).find("Seconds"));
 }
 
+// Successive halving on --backend cuda: the halving pool over device sessions (not packed),
+// pausing trials at rungs through the device's optimizer state; the same decisions as the CPU
+// backend's halving sweep, the losses within 1e-4.
+TEST_F(EmuCli, AHalvingSweepOnTheEmulatedDeviceDecidesAsTheCpuBackend) {
+  test::write_file(dir_.file("space.toml"),
+                   test::tiny_space(dir_,
+                                    std::string(kSpace) + "[schedule]\nkind = \"halving\"\n"
+                                                          "min_epochs = 1\neta = 2\ncohort = 6\n",
+                                    80, 3));
+  const auto gpu = test::run_command("'" + std::string(QRSWEEP_BINARY) + "' sweep --space '" +
+                                     dir_.file("space.toml") + "' --out '" + dir_.file("gpu") +
+                                     "' --backend cuda --jobs 2 --threads 1");
+  ASSERT_EQ(gpu.status, 0) << gpu.output;
+  EXPECT_NE(gpu.output.find("1 at a time (halving trains one trial per session"),
+            std::string::npos)
+      << gpu.output;
+  const auto cpu = sweep(QRSWEEP_CPU_BINARY, "cpu", "cpu");
+  ASSERT_EQ(cpu.status, 0) << cpu.output;
+  const std::string reasons =
+      "SELECT group_concat(trial || ':' || status || ':' || stop_reason, ' ') FROM "
+      "(SELECT * FROM trials ORDER BY trial)";
+  EXPECT_EQ(text("gpu", reasons), text("cpu", reasons));
+  EXPECT_NE(text("gpu", reasons).find("halved at rung"), std::string::npos);
+  for (const char* column : {"loss", "val_loss", "val_accuracy"})
+    expect_close(epochs("gpu", column), epochs("cpu", column), 1e-4, column);
+  EXPECT_EQ(text("gpu", "SELECT trial FROM best"), text("cpu", "SELECT trial FROM best"));
+}
+
 // Two trials resident at a time; the illegal address (sticky: the device is lost) hits
 // halfway through the kernels a clean run launches. The sweep stops (exit 1) with the
 // resident trials failed, the finished ones stored and the rest queued; a resume trains the
