@@ -2,6 +2,7 @@
 #include "core/trial_layout.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "qrsweep/backend.h"
@@ -69,6 +70,12 @@ void TrialLayout::pack(const Weights& w, float* params) const {
     std::copy(w.layers[k].w.begin(), w.layers[k].w.end(), params + w_[k]);
     std::copy(w.layers[k].b.begin(), w.layers[k].b.end(), params + b_[k]);
   }
+}
+
+void TrialLayout::check_optimizer_state(size_t floats) const {
+  if (floats != optimizer_floats())
+    throw Error("an optimizer state of " + std::to_string(floats) + " values does not fit a " +
+                "trial of " + std::to_string(param_floats_) + " parameters");
 }
 
 Weights TrialLayout::unpack(const float* params) const {

@@ -53,6 +53,10 @@ class TrialLayout {
   // its widths are not the layout's.
   void pack(const Weights& w, float* params) const;
   Weights unpack(const float* params) const;
+  // A session's optimizer state (TrialSession::optimizer_state): RMSprop's mean squares, then
+  // its momentum, param_floats() each. check_optimizer_state throws Error on any other size.
+  size_t optimizer_floats() const { return 2 * param_floats_; }
+  void check_optimizer_state(size_t floats) const;
 
   // ---- The arena: byte offsets of each buffer from the allocation's start.
   size_t params() const { return params_; }

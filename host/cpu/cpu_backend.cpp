@@ -45,9 +45,7 @@ class CpuSession final : public TrialSession {
   }
 
   void set_optimizer_state(const std::vector<float>& s) override {
-    if (s.size() != ms_.size() + mom_.size())
-      throw Error("an optimizer state of " + std::to_string(s.size()) + " values does not fit a " +
-                  "trial of " + std::to_string(params_.size()) + " parameters");
+    layout_.check_optimizer_state(s.size());
     std::copy(s.begin(), s.begin() + ms_.size(), ms_.begin());
     std::copy(s.begin() + ms_.size(), s.end(), mom_.begin());
   }

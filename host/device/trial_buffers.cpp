@@ -2,10 +2,7 @@
 // descriptors of its forward, cross-entropy, backward and RMSprop operations.
 #include "device/trial_buffers.h"
 
-#include <string>
 #include <vector>
-
-#include "qrsweep/common.h"
 
 namespace qrsweep {
 
@@ -48,9 +45,7 @@ std::vector<float> TrialBuffers::optimizer_state() const {
 
 void TrialBuffers::set_optimizer_state(const std::vector<float>& s) {
   const size_t n = layout_.param_floats();
-  if (s.size() != 2 * n)
-    throw Error("an optimizer state of " + std::to_string(s.size()) + " values does not fit a " +
-                "trial of " + std::to_string(n) + " parameters");
+  layout_.check_optimizer_state(s.size());
   ex_->copy_to_device(floats(layout_.ms()), s.data(), n * sizeof(float));
   ex_->copy_to_device(floats(layout_.mom()), s.data() + n, n * sizeof(float));
 }
