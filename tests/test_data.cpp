@@ -10,26 +10,16 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
+#include "support/expect_error.h"
 #include "support/test_support.h"
 
 namespace qrsweep {
 namespace {
 
+using test::expect_data_error;
+
 using test::TempDir;
 using test::write_file;
-
-// Runs `f`, expecting a DataError whose message contains every one of `parts`.
-void expect_data_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a DataError, nothing was thrown";
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts)
-      EXPECT_NE(msg.find(p), std::string::npos)
-          << "message \"" << msg << "\" lacks \"" << p << "\"";
-  }
-}
 
 std::string be32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),

@@ -14,25 +14,16 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/dataset.h"
+#include "support/expect_error.h"
 #include "support/test_support.h"
 
 namespace qrsweep {
 namespace {
 
+using test::expect_data_error;
+
 using test::TempDir;
 using test::write_file;
-
-void expect_data_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a DataError, nothing was thrown";
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts)
-      EXPECT_NE(msg.find(p), std::string::npos)
-          << "message \"" << msg << "\" lacks \"" << p << "\"";
-  }
-}
 
 // An .npy file as NumPy writes it (format 1.0, header padded to 64 bytes).
 std::string npy(const std::string& descr, const std::string& shape, const std::string& data,

@@ -13,23 +13,13 @@
 #include "qrsweep/space.h"
 #include "qrsweep/train_config.h"
 #include "qrsweep/weights.h"
+#include "support/expect_error.h"
 #include "support/test_support.h"
 
 namespace qrsweep {
 namespace {
 
-// Runs `f`, expecting an error of type E whose message holds every one of `parts`.
-template <class E, class F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error, nothing was thrown";
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts)
-      EXPECT_NE(msg.find(p), std::string::npos) << "\"" << msg << "\" lacks \"" << p << "\"";
-  }
-}
+using test::expect_error;
 
 const std::string kTrainKeys = "sizes = [4]\nactivation = \"relu\"\nbatch_size = 2\n";
 

@@ -268,18 +268,8 @@ class HalvingPause : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     data_ = test::synthetic_dataset(600, 20, 4, 5);
-    cfg_.hidden_layers = 2;
-    cfg_.sizes = {16, 8, 0, 0, 0};
-    cfg_.activation = Activation::kTanh;
-    cfg_.dropout = {true, false, false, false, false};
-    cfg_.dropout_rate = {0.2, 0, 0, 0, 0};
-    cfg_.learning_rate = 0.003;
-    cfg_.momentum = 0.3;
-    cfg_.batch_size = 37;
+    cfg_ = test::small_trial_config();
     cfg_.max_epochs = 7;
-    cfg_.patience = 5;
-    cfg_.seed = 99;
-    cfg_.index = 4;
     backend_ = backend_named(GetParam());
     all_ = data_.view();
     val_ = all_.rows(0, 100);

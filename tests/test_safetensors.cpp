@@ -14,26 +14,17 @@
 
 #include "qrsweep/common.h"
 #include "qrsweep/weights.h"
+#include "support/expect_error.h"
 #include "support/test_support.h"
 
 namespace qrsweep {
 namespace {
 
+using test::expect_data_error;
+
 using json = nlohmann::json;
 using test::TempDir;
 using Metadata = std::vector<std::pair<std::string, std::string>>;
-
-void expect_data_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a DataError, nothing was thrown";
-  } catch (const DataError& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts)
-      EXPECT_NE(msg.find(p), std::string::npos)
-          << "message \"" << msg << "\" lacks \"" << p << "\"";
-  }
-}
 
 // Values a Python script can recompute exactly: w[e] = ((7e) % 13 - 6) / 4 + k, b[j] = j/2 - k.
 Weights formula_weights(const std::vector<int>& widths) {

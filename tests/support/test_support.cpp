@@ -94,6 +94,23 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+TrialConfig small_trial_config() {
+  TrialConfig c;
+  c.hidden_layers = 2;
+  c.sizes = {16, 8, 0, 0, 0};
+  c.activation = Activation::kTanh;
+  c.dropout = {true, false, false, false, false};
+  c.dropout_rate = {0.2, 0, 0, 0, 0};
+  c.learning_rate = 0.003;
+  c.momentum = 0.3;
+  c.batch_size = 37;
+  c.max_epochs = 4;
+  c.patience = 5;
+  c.seed = 99;
+  c.index = 4;
+  return c;
+}
+
 std::string csv_text(const Dataset& d) {
   std::string csv;
   for (int i = 0; i < d.n; ++i) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "qrsweep/dataset.h"
+#include "qrsweep/trial.h"
 
 namespace qrsweep::test {
 
@@ -56,6 +57,10 @@ std::string read_file(const std::string& path);
 // A learnable synthetic dataset: `n` rows of `dim` bytes, `classes` classes, each class
 // a distinct noisy pattern. Deterministic in `seed`.
 Dataset synthetic_dataset(int n, int dim, int classes, uint32_t seed);
+
+// A small trial for synthetic_dataset(600, 20, 4, 5): 20 -> 16 (tanh, dropout 0.2) -> 8 -> 4,
+// RMSprop lr 0.003 momentum 0.3, batch 37, 4 epochs, patience 5, seed 99, trial 4.
+TrialConfig small_trial_config();
 
 // `d` as qrsweep's CSV: one row per sample, the label first, then the features.
 std::string csv_text(const Dataset& d);
