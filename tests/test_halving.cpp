@@ -3,10 +3,12 @@
 // for any job count, after a kill -9 and resume, and in shards merged.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "device/device_backend.h"
@@ -544,7 +546,12 @@ TEST_F(HalvingSweep, HyperbandDecidesTheSameForAnyJobsAndShards) {
 TEST_F(HalvingSweep, AResumeWithAnotherScheduleIsRefused) {
   SweepOptions o = options("s", 2);
   o.trials = 3;
-  o.after_epoch = [](const TrialConfig&, const EpochMetrics&) { std::raise(SIGTERM); };
+  // One SIGTERM: with two workers a second one, raised before the first is seen, would end
+  // the process as a second Ctrl-C does (stop_signals.h).
+  auto raised = std::make_shared<std::atomic<bool>>(false);
+  o.after_epoch = [raised](const TrialConfig&, const EpochMetrics&) {
+    if (!raised->exchange(true)) std::raise(SIGTERM);
+  };
   run_sweep(o);
   std::string other = kHalvingSpace;
   other.replace(other.find("eta = 3"), 7, "eta = 2");
