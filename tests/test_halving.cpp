@@ -564,9 +564,9 @@ TEST_F(HalvingSweep, AResumeWithAnotherScheduleIsRefused) {
   }
 }
 
-// The halving pool on the CUDA backend's sessions (here over the host reference executor, as
-// run_sweep drives them for --backend cuda: one trial at a time): trials pause at rungs through
-// the device session's optimizer state and continue exactly; a stop and a resume continue the
+// The halving pool over the CUDA backend's sessions, one trial at a time, or through its
+// packed scheduler (here over the host reference executor): trials pause at rungs through
+// the device's optimizer state and continue exactly; a stop and a resume continue the
 // paused trials to the same table; the decisions are the CPU pool's, the losses within 1e-4.
 struct DeviceHalving {
   SearchSpace space;
@@ -575,8 +575,11 @@ struct DeviceHalving {
       make_device_backend(make_reference_executor(), "host reference executor");
   explicit DeviceHalving(const std::string& space_file)
       : space(parse_space_file(space_file)), data(load_data(space.data)) {}
-  // The pool over the store in DIR (made when missing), as run_sweep runs it for a resume.
-  sweep_detail::PoolResult run(const std::string& dir, std::function<bool()> stop = nullptr) {
+  // The pool over the store in DIR (made when missing), as run_sweep runs it for a resume:
+  // over one device session at a time, or with `packed` through the packed scheduler with
+  // at most `max_resident` trials resident (0: as many as fit).
+  sweep_detail::PoolResult run(const std::string& dir, std::function<bool()> stop = nullptr,
+                               bool packed = false, int max_resident = 0) {
     std::filesystem::create_directories(dir);
     auto store = open_sweep_store(store_path(dir), space, Shard{}, make_plan_rows(space, 0, 1),
                                   data_identity(data));
@@ -594,7 +597,9 @@ struct DeviceHalving {
     ctx.progress = &progress;
     ctx.stop_requested = std::move(stop);
     ctx.sweep_dir = dir;
-    return sweep_detail::run_halving_trials(trials, space, ctx);
+    ctx.max_resident = max_resident;
+    return packed ? sweep_detail::run_packed_halving_trials(trials, space, ctx)
+                  : sweep_detail::run_halving_trials(trials, space, ctx);
   }
 };
 
@@ -646,6 +651,90 @@ TEST_F(HalvingSweep, OnTheDeviceSessionsTrialsPauseAndContinueExactly) {
     for (size_t e = 0; e < a.size(); ++e)
       EXPECT_NEAR(a[e].val_loss, b[e].val_loss, 1e-4 * std::abs(b[e].val_loss)) << i;
   }
+}
+
+// The packed scheduler pauses pieces at their rungs (their state read back from their one
+// allocation), refills their room and continues them later: on the reference executor the
+// table and every epoch equal the device sessions' one trial at a time (which equal an
+// uninterrupted run's first epochs, above) for any resident cap, and after stops and resumes.
+TEST_F(HalvingSweep, PackedOnTheReferenceExecutorEqualsTheSessionsForAnyResidentCap) {
+  DeviceHalving dev(dir_.file("space.toml"));
+  ASSERT_FALSE(dev.run(dir_.file("sessions")).fatal);
+  const std::string want = table("sessions");
+  EXPECT_NE(want.find("halved at rung 1"), std::string::npos) << want;
+  for (int cap : {0, 1, 4}) {
+    const std::string out = "packed" + std::to_string(cap);
+    const sweep_detail::PoolResult r = dev.run(dir_.file(out), nullptr, true, cap);
+    ASSERT_FALSE(r.fatal) << "cap " << cap;
+    EXPECT_EQ(r.finished, 14) << "cap " << cap;
+    ASSERT_TRUE(r.packed) << "cap " << cap;
+    if (cap > 0) {
+      EXPECT_LE(r.packed->peak_resident, cap);
+    } else {
+      EXPECT_GE(r.packed->peak_resident, 6);  // a whole cohort's first rung at once
+    }
+    EXPECT_EQ(table(out), want) << "cap " << cap;
+    EXPECT_EQ(epochs(out), epochs("sessions")) << "cap " << cap;
+    EXPECT_TRUE(std::filesystem::is_empty(dir_.file(out + "/paused"))) << "cap " << cap;
+  }
+  // Stopped at several moments (paused trials on disk, resident pieces requeued), each time
+  // resumed packed: the same table, epoch for epoch.
+  int polls = 0, stops = 0;
+  for (int limit : {5, 40, 120}) {
+    polls = 0;
+    const sweep_detail::PoolResult cut =
+        dev.run(dir_.file("cut"), [&] { return ++polls > limit; }, true, 3);
+    ASSERT_FALSE(cut.fatal);
+    stops += cut.requeued > 0;
+  }
+  EXPECT_GE(stops, 2);
+  ASSERT_FALSE(dev.run(dir_.file("cut"), nullptr, true, 3).fatal);
+  EXPECT_EQ(table("cut"), want);
+  EXPECT_EQ(epochs("cut"), epochs("sessions"));
+}
+
+// A piece that cannot continue fails its own trial, not the run: an optimizer state of
+// another size is refused before anything is allocated; its epochs so far stay with it.
+TEST(PackedPieces, AWrongSizedPausedStateFailsThatTrialOnly) {
+  test::TempDir dir;
+  test::write_noisy_csv(dir, 300, 100, 12, 3);
+  test::write_file(dir.file("space.toml"),
+                   test::tiny_space(dir,
+                                    "trials = 2\nseed = 1\nmax_epochs = 3\n"
+                                    "[layer_size]\nlow = 8\nhigh = 24\n",
+                                    100, 3));
+  const SearchSpace space = parse_space_file(dir.file("space.toml"));
+  const DataSplits data = load_data(space.data);
+  auto backend = make_device_backend(make_reference_executor(), "host reference executor");
+  const std::vector<TrialConfig> plan = make_plan_rows(space, 0, 1);
+  auto session = backend->open(plan[0], data.fit());
+  std::vector<PackedPiece> pieces(2);
+  for (int i = 0; i < 2; ++i) pieces[i].config = plan[i];
+  auto done = std::make_shared<TrialResult>();
+  done->history.resize(1);
+  done->history[0].epoch = 1;
+  pieces[0].so_far = done;
+  pieces[0].weights = session->weights();
+  pieces[0].optimizer = session->optimizer_state();
+  pieces[0].optimizer.pop_back();
+  std::map<int, std::string> errors;
+  std::map<int, size_t> epochs;
+  size_t next = 0;
+  PackedOptions opt;
+  opt.next_piece = [&]() -> std::optional<PackedPiece> {
+    if (next >= pieces.size()) return std::nullopt;
+    return pieces[next++];
+  };
+  opt.on_finish = [&](const TrialConfig& c, const TrialResult& r, const std::string& e) {
+    errors[c.index] = e;
+    epochs[c.index] = r.history.size();
+  };
+  backend->packed()->run({}, data.fit(), data.val(), opt);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find("an optimizer state of"), std::string::npos) << errors[0];
+  EXPECT_EQ(epochs[0], 1u);
+  EXPECT_EQ(errors[1], "");
+  EXPECT_EQ(epochs[1], 3u);
 }
 
 TEST_F(HalvingSweep, KillNineAtRandomMomentsThenAResumeContinuesPausedTrials) {

@@ -51,7 +51,16 @@ std::optional<StopReason> epoch_end(const EpochRule& rule, const EpochMetrics& m
   if (rule.max_steps >= 0 && steps >= rule.max_steps) return StopReason::kStepLimit;
   if (rule.early_stopping && stopper.update(m.val_loss)) return StopReason::kEarlyStopping;
   if (m.epoch >= rule.epochs) return StopReason::kMaxEpochs;
+  if (rule.pause_after > 0 && m.epoch >= rule.pause_after) return StopReason::kPaused;
   return std::nullopt;
+}
+
+void resume_from(const TrialResult& so_far, const EpochRule& rule, TrialResult& r,
+                 EarlyStopping& stopper) {
+  r.history = so_far.history;
+  r.steps = so_far.steps;
+  if (rule.early_stopping)
+    for (const EpochMetrics& m : r.history) stopper.update(m.val_loss);
 }
 
 std::vector<uint32_t> epoch_permutation(uint64_t seed, uint32_t trial, uint32_t epoch, int n) {
@@ -101,19 +110,15 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
   TrialResult r;
   const auto t0 = clock::now();
   EarlyStopping stopper(cfg.patience);
-  const EpochRule rule = epoch_rule(cfg, opt.fixed_epochs, opt.validate, val.n, opt.max_steps);
+  EpochRule rule = epoch_rule(cfg, opt.fixed_epochs, opt.validate, val.n, opt.max_steps);
+  rule.pause_after = opt.pause_after;
   std::vector<uint32_t> identity;
   if (!opt.shuffle) {
     identity.resize(train.n);
     std::iota(identity.begin(), identity.end(), 0u);
   }
   r.reason = StopReason::kMaxEpochs;
-  if (opt.resume) {
-    r.history = opt.resume->history;
-    r.steps = opt.resume->steps;
-    if (rule.early_stopping)
-      for (const EpochMetrics& m : r.history) stopper.update(m.val_loss);
-  }
+  if (opt.resume) resume_from(*opt.resume, rule, r, stopper);
   for (int e = static_cast<int>(r.history.size()) + 1; e <= rule.epochs; ++e) {
     if (opt.should_stop && opt.should_stop()) {
       r.reason = StopReason::kInterrupted;
@@ -145,10 +150,6 @@ TrialResult train_trial(TrialSession& session, const TrialConfig& cfg, const Dat
     if (opt.on_epoch) opt.on_epoch(m);
     if (const auto stop = epoch_end(rule, m, r.steps, stopper)) {
       r.reason = *stop;
-      break;
-    }
-    if (opt.pause_after > 0 && e >= opt.pause_after) {
-      r.reason = StopReason::kPaused;
       break;
     }
   }

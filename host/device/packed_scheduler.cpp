@@ -10,9 +10,11 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "core/host_parallel.h"
+#include "core/trial_layout.h"
 #include "device/device_dataset.h"
 #include "device/memory_plan.h"
 #include "device/resident_trial.h"
@@ -98,6 +100,23 @@ class Scheduler {
     if (opt_.on_finish) opt_.on_finish(cfg, r, error);
   }
 
+  // A piece at its pause: its state read back (one copy of its allocation) and handed over;
+  // the caller frees its memory. A readback that fails fails the trial.
+  void pause(ResidentTrial& t) {
+    summarize_history(t.result);
+    Weights w;
+    std::vector<float> optimizer;
+    try {
+      w = t.weights();
+      optimizer = t.optimizer_state();
+    } catch (const std::exception& e) {
+      finish(t.config(), t.result, std::string("its state could not be read back at a pause: ") +
+                                       e.what());
+      return;
+    }
+    if (opt_.on_pause) opt_.on_pause(t.config(), t.result, w, optimizer);
+  }
+
   // Computes, on the host's cores, the initial weights and first permutations of the next
   // queued trials that will fit (at most 2 per thread at a time, bounding the memory held),
   // unless the next one's are ready. A trial whose config is invalid is left out: admission
@@ -138,23 +157,77 @@ class Scheduler {
       if (made[q].ok) ahead_[group[q]] = std::move(made[q]);
   }
 
+  // The next work to admit: the list's next trial (`piece` null), then the caller's pieces
+  // (PackedOptions::next_piece, pulled once there is room). Null when there is none now.
+  const TrialConfig* head(size_t* order, const PackedPiece** piece) {
+    if (next_ < order_.size()) {
+      *order = order_[next_];
+      *piece = nullptr;
+      return &trials_[*order];
+    }
+    if (!pulled_ && opt_.next_piece) {
+      pulled_ = opt_.next_piece();
+      pulled_order_ = trials_.size() + pieces_++;
+    }
+    if (!pulled_) return nullptr;
+    *order = pulled_order_;
+    *piece = &*pulled_;
+    return &pulled_->config;
+  }
+  void pop_head() {
+    if (next_ < order_.size())
+      ++next_;
+    else
+      pulled_.reset();
+  }
+
+  // A piece's epochs so far, for a trial that fails before it trains on.
+  static TrialResult so_far(const PackedPiece* piece) {
+    return piece && piece->so_far ? *piece->so_far : TrialResult{};
+  }
+
+  // The rule its epoch ends follow (epoch_end, qrsweep/trainer.h).
+  EpochRule rule_of(const TrialConfig& cfg, int pause_after) const {
+    EpochRule rule = epoch_rule(cfg, opt_.fixed_epochs, true, val_view_.n, -1);
+    rule.pause_after = pause_after;
+    return rule;
+  }
+
+  // A piece's epochs and, when it continues, its state's sizes (the layout's rules), checked
+  // before anything is allocated for it: a bad piece fails its trial, not the device.
+  void check_piece(const PackedPiece& p, const EpochRule& rule) const {
+    const int done = p.so_far ? static_cast<int>(p.so_far->history.size()) : 0;
+    if (done >= rule.epochs || (p.pause_after > 0 && p.pause_after <= done))
+      throw Error("a piece of trial " + std::to_string(p.config.index) + " continues after " +
+                  std::to_string(done) + " of its " + std::to_string(rule.epochs) +
+                  " epochs to epoch " + std::to_string(p.pause_after) + ": nothing to train");
+    if (done == 0) return;
+    const TrialLayout layout(p.config, shape_.dim, shape_.classes);
+    std::vector<float> params(layout.param_floats());
+    layout.pack(p.weights, params.data());
+    layout.check_optimizer_state(p.optimizer.size());
+  }
+
   void admit() {
-    while (next_ < order_.size() &&
-           (opt_.max_resident == 0 || static_cast<int>(resident_.size()) < opt_.max_resident)) {
-      const size_t i = order_[next_];
-      const TrialConfig& cfg = trials_[i];
+    size_t i = 0;
+    const PackedPiece* piece = nullptr;
+    while ((opt_.max_resident == 0 || static_cast<int>(resident_.size()) < opt_.max_resident)) {
+      const TrialConfig* head_cfg = head(&i, &piece);
+      if (!head_cfg) return;
+      const TrialConfig cfg = *head_cfg;  // a copy: pop_head drops a pulled piece
       size_t bytes = 0;
       try {
         bytes = resident_bytes(cfg, shape_);
+        if (piece) check_piece(*piece, rule_of(cfg, piece->pause_after));
       } catch (const std::exception& e) {
-        ++next_;
-        TrialResult r;
+        TrialResult r = so_far(piece);
+        pop_head();
         finish(cfg, r, e.what());
         continue;
       }
       if (bytes > planned_) {
-        ++next_;
-        TrialResult r;
+        TrialResult r = so_far(piece);
+        pop_head();
         finish(cfg, r,
                "too large for the device: needs " + mib(bytes) +
                    " resident (parameters, gradients, RMSprop state, activations), the memory "
@@ -166,16 +239,21 @@ class Scheduler {
         if (!resident_.empty()) return;  // wait until resident trials free memory
         budget_ = planned_;  // all freed that a refusal waited for: the whole budget again
       }
-      prepare_admissions();
+      if (!piece) prepare_admissions();
       std::unique_ptr<ResidentTrial> t;
       try {
         auto ready = ahead_.find(i);
         const Ahead* a = ready != ahead_.end() ? &ready->second : nullptr;
+        const bool continued = piece && piece->so_far && !piece->so_far->history.empty();
+        const Weights* init = continued ? &piece->weights : a ? &a->init : nullptr;
         t = std::make_unique<ResidentTrial>(&ex_, cfg, shape_, bytes, train_.x.get(),
-                                            train_.y.get(), train_.xf.get(),
-                                            a ? &a->init : nullptr);
+                                            train_.y.get(), train_.xf.get(), init);
         t->order = i;
-        t->start_epoch(1, a ? &a->perm : nullptr);
+        if (piece) t->pause_after = piece->pause_after;
+        if (continued)
+          t->resume(*piece->so_far, piece->optimizer, rule_of(cfg, t->pause_after));
+        const int first = static_cast<int>(t->result.history.size()) + 1;
+        t->start_epoch(first, a && first == 1 ? &a->perm : nullptr);
         ahead_.erase(i);
       } catch (const std::exception& e) {
         t.reset();
@@ -185,17 +263,17 @@ class Scheduler {
           budget_ = used_;
           return;
         }
-        ++next_;
         ahead_.erase(i);
-        TrialResult r;
+        TrialResult r = so_far(piece);
+        pop_head();
         finish(cfg, r, std::string("could not be placed on the device: ") + e.what());
         if (device_broken()) throw Error(std::string("the device stopped working: ") + e.what());
         continue;
       }
-      ++next_;
+      pop_head();
       used_ += bytes;
       t->epoch_started = now_s();
-      if (opt_.on_start) opt_.on_start(cfg);
+      if (opt_.on_start) opt_.on_start(t->config());
       resident_.push_back(std::move(t));
     }
   }
@@ -265,7 +343,7 @@ class Scheduler {
   bool end_epoch(ResidentTrial& t, const PassStats& tr, const PassStats& v) {
     TrialResult& r = t.result;
     r.steps += tr.steps;
-    const EpochRule rule = epoch_rule(t.config(), opt_.fixed_epochs, true, val_view_.n, -1);
+    const EpochRule rule = rule_of(t.config(), t.pause_after);
     EpochMetrics m = epoch_metrics(t.epoch, tr, rule.validating ? &v : nullptr);
     m.seconds = now_s() - t.epoch_started;
     r.history.push_back(m);
@@ -333,7 +411,10 @@ class Scheduler {
           resident_.begin());
       try {
         if (end_epoch(*t, train_stats[q], val_stats[q])) {
-          finish(t->config(), t->result, "");
+          if (t->result.reason == StopReason::kPaused)
+            pause(*t);
+          else
+            finish(t->config(), t->result, "");
           done[slot] = true;
         } else {
           going.push_back(slot);
@@ -371,6 +452,8 @@ class Scheduler {
     bool ok = false;
   };
   std::map<size_t, Ahead> ahead_;
+  std::optional<PackedPiece> pulled_;  // the caller's next piece, waiting for room
+  size_t pulled_order_ = 0, pieces_ = 0;
   const int threads_ = host_threads();
   std::vector<std::unique_ptr<ResidentTrial>> resident_;  // after the data: freed first
   PackedStats stats_;

@@ -81,6 +81,12 @@ PassStats ResidentTrial::read_train_epoch() const {
   return st;
 }
 
+void ResidentTrial::resume(const TrialResult& so_far, const std::vector<float>& optimizer,
+                           const EpochRule& rule) {
+  net_.set_optimizer_state(optimizer);
+  resume_from(so_far, rule, result, stopper);
+}
+
 PassStats ResidentTrial::read_eval(int n) const {
   PassStats st;
   add_slots(*ex_, eval_slots(), eval_chunks(n), &st);

@@ -56,6 +56,14 @@ class ResidentTrial {
   PassStats read_train_epoch() const;  // sums the epoch's per-step slots, in step order
   PassStats read_eval(int n) const;    // sums the validation chunks' slots, in chunk order
 
+  // A paused piece continued (qrsweep/backend.h PackedPiece): its optimizer state into the
+  // allocation (the weights came with the constructor's `init`), its epochs, steps and early
+  // stopping's count (resume_from); the caller starts epoch result.history.size() + 1.
+  void resume(const TrialResult& so_far, const std::vector<float>& optimizer,
+              const EpochRule& rule);
+  // Its state for a pause: read back from the allocation.
+  std::vector<float> optimizer_state() const { return net_.optimizer_state(); }
+
   int epoch = 0;                // the epoch being trained (1-based)
   int64_t step_in_epoch = 0;    // next step of this epoch
   int64_t steps_per_epoch = 0;  // ceil(n_train / batch)
@@ -63,6 +71,7 @@ class ResidentTrial {
   double epoch_started = 0;     // steady-clock seconds
   EarlyStopping stopper;
   TrialResult result;
+  int pause_after = -1;  // > 0: the epoch its piece pauses after
   size_t order = 0;  // position in the caller's trial list
 
  private:

@@ -1,9 +1,11 @@
-// The CPU pool under successive halving (trial_pool.h, run_halving_trials): workers take
-// the next piece of training the cohorts' decisions (halving.h) allow, lowest cohort first,
-// so a cohort waiting for its last trials at a rung leaves the workers to the next cohorts.
-// A piece ends at a rung (the trial is paused: its file written, pause_file.h) or at the
-// trial's end (its row committed). Decisions read only the trials' epochs, so they are the
-// same for any job count and after any restart.
+// Successive halving's pool (trial_pool.h, run_halving_trials and run_packed_halving_trials):
+// the next piece of training the cohorts' decisions (halving.h) allow goes, lowest cohort
+// first, to a worker's session or to the packed scheduler (which trains every piece it can
+// fit at once, refilling as pieces pause or end), so a cohort waiting for its last trials at
+// a rung leaves the cores or the device to the next cohorts. A piece ends at a rung (the
+// trial is paused: its file written, pause_file.h) or at the trial's end (its row
+// committed). Decisions read only the trials' epochs, so they are the same for any job
+// count, packing or resident cap, and after any restart.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -73,6 +75,7 @@ class HalvingPool {
         cohorts_.push_back(std::move(c));
       }
       cohorts_.back().members.push_back(slots_.size());
+      slot_of_[t.config.index] = slots_.size();
       if (is_finished(t.status)) {
         s.ended = true;
         s.so_far.history = ctx.store->epochs(t.config.index);
@@ -85,14 +88,52 @@ class HalvingPool {
   }
 
   PoolResult run() {
-    PoolResult r = run_workers(ctx_.jobs, [this] { work(); }, commits_);
+    return counted(run_workers(ctx_.jobs, [this] { work(); }, commits_));
+  }
+
+  // Through the backend's packed scheduler: it pulls pieces (next_packed_piece) while it has
+  // room and reports their pauses and ends here.
+  PoolResult run_packed() {
+    PackedOptions opt;
+    opt.should_stop = [this] { return stopping(); };
+    opt.next_piece = [this] { return next_packed_piece(); };
+    opt.on_start = [this](const TrialConfig& cfg) { mark_started(slot(cfg)); };
+    opt.on_pause = [this](const TrialConfig& cfg, const TrialResult& r, const Weights& w,
+                          const std::vector<float>& optimizer) {
+      Slot& s = slot(cfg);
+      save_pause(s, r, w, optimizer);
+      std::lock_guard<std::mutex> lock(mu_);
+      s.running = false;
+      --running_;
+    };
+    opt.on_finish = [this](const TrialConfig& cfg, const TrialResult& r,
+                           const std::string& error) {
+      Slot& s = slot(cfg);
+      mark_started(s);  // a piece refused at admission never became resident
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        s.running = false;
+        --running_;
+      }
+      if (error.empty() && r.reason == StopReason::kInterrupted) {
+        post_requeue(commits_, ctx_, cfg.index, &requeued_);
+        return;
+      }
+      end_trial(s, r, error.empty() ? std::nullopt : std::optional<std::string>(error));
+    };
+    return counted(run_packed_pool({}, std::move(opt), ctx_, commits_));
+  }
+
+ private:
+  PoolResult counted(PoolResult r) const {
     if (!r.fatal) r.fatal = fatal_;
     r.finished = finished_;
     r.requeued = requeued_;
     return r;
   }
 
- private:
+  Slot& slot(const TrialConfig& cfg) { return slots_[slot_of_.at(cfg.index)]; }
+
   bool stopping() const {
     return fatal_seen_ || commits_.failed() || (ctx_.stop_requested && ctx_.stop_requested());
   }
@@ -147,6 +188,43 @@ class HalvingPool {
         --running_;
       }
       cv_.notify_all();
+    }
+  }
+
+  // The packed scheduler's next piece: a trial from its start or from its pause file (one
+  // whose file cannot be read back fails, as on a worker), marked running until it pauses
+  // or ends; nullopt while nothing is trainable or once the sweep stops.
+  std::optional<PackedPiece> next_packed_piece() {
+    for (;;) {
+      std::optional<Piece> piece;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping()) return std::nullopt;
+        piece = next_piece();
+        if (!piece) return std::nullopt;
+        slots_[piece->slot].running = true;
+        ++running_;
+      }
+      Slot& s = slots_[piece->slot];
+      PackedPiece p;
+      p.config = s.cfg;
+      p.pause_after = piece->epochs < s.cfg.max_epochs ? piece->epochs : -1;
+      if (s.so_far.history.empty()) return p;
+      try {
+        PausedTrial paused = read_pause(s);
+        p.so_far = std::make_shared<const TrialResult>(s.so_far);
+        p.weights = std::move(paused.weights);
+        p.optimizer = std::move(paused.optimizer);
+        return p;
+      } catch (const std::exception& e) {
+        mark_started(s);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          s.running = false;
+          --running_;
+        }
+        end_trial(s, s.so_far, std::string(e.what()));
+      }
     }
   }
 
@@ -224,20 +302,67 @@ class HalvingPool {
 
   // Outside mu_: trains one piece. Only this worker touches the slot's training state
   // while it is running (slot.running); the results go back under mu_.
+  // Posts a trial's start the first time one of its pieces starts in this run.
+  void mark_started(Slot& s) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (s.started) return;
+      s.started = true;
+    }
+    commits_.post(TrialWrite::start(s.cfg.index, ctx_.backend->name()));
+    ctx_.progress->trial_started(s.cfg.index);
+  }
+
+  // A paused trial's state, read back from its file; throws Error when it cannot be.
+  PausedTrial read_pause(const Slot& s) const {
+    const TrialConfig& cfg = s.cfg;
+    std::string problem;
+    std::optional<PausedTrial> p = read_paused(ctx_.sweep_dir, cfg.index,
+                                               cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
+    if (!p || p->so_far.history.size() != s.so_far.history.size())
+      throw Error("its paused state cannot be read back: " +
+                  (problem.empty() ? paused_path(ctx_.sweep_dir, cfg.index) + " is missing" : problem));
+    return std::move(*p);
+  }
+
+  // A piece paused at its rung: its file written, then its epochs kept in the slot. A file
+  // that cannot be written (a full disk) is not the trial's fault: the sweep stops and the
+  // trial goes back to its last pause on resume.
+  void save_pause(Slot& s, const TrialResult& r, const Weights& w,
+                  const std::vector<float>& optimizer) {
+    PausedTrial p;
+    p.trial = s.cfg.index;
+    p.so_far = r;
+    p.weights = w;
+    p.optimizer = optimizer;
+    try {
+      if (p.optimizer.empty())
+        throw Error("the " + ctx_.backend->name() + " backend cannot pause a trial (no optimizer state)");
+      write_paused(ctx_.sweep_dir, p);
+    } catch (const Error&) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!fatal_) fatal_ = std::current_exception();
+      fatal_seen_ = true;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    s.so_far = r;
+  }
+
+  // A trial's end, from `seen` (its epochs) and `error`: its row handed to the store.
+  void end_trial(Slot& s, TrialResult seen, const std::optional<std::string>& error) {
+    if (error) summarize_history(seen);
+    const TrialRecord rec = finished_record(s.cfg, ctx_.backend->name(), seen, error, seconds(seen));
+    std::lock_guard<std::mutex> lock(mu_);
+    s.so_far = std::move(seen);
+    s.ended = true;
+    finish(rec);
+  }
+
   void train(const Piece& piece) {
     Slot& slot = slots_[piece.slot];
     const TrialConfig& cfg = slot.cfg;
-    const std::string backend = ctx_.backend->name();
-    bool first_start = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      first_start = !slot.started;
-      slot.started = true;
-    }
-    if (first_start) {
-      commits_.post(TrialWrite::start(cfg.index, backend));
-      ctx_.progress->trial_started(cfg.index);
-    }
+    mark_started(slot);
     std::optional<std::string> error;
     TrialResult seen = slot.so_far;
     std::optional<TrialResult> done;
@@ -248,15 +373,9 @@ class HalvingPool {
         session = ctx_.backend->open(cfg, ctx_.fit);
       }
       if (!slot.so_far.history.empty()) {
-        std::string problem;
-        std::optional<PausedTrial> p = read_paused(
-            ctx_.sweep_dir, cfg.index, cfg.widths(ctx_.fit.dim, ctx_.fit.classes), &problem);
-        if (!p || p->so_far.history.size() != slot.so_far.history.size())
-          throw Error(
-              "its paused state cannot be read back: " +
-              (problem.empty() ? paused_path(ctx_.sweep_dir, cfg.index) + " is missing" : problem));
-        session->set_weights(p->weights);
-        session->set_optimizer_state(p->optimizer);
+        const PausedTrial p = read_pause(slot);
+        session->set_weights(p.weights);
+        session->set_optimizer_state(p.optimizer);
       }
       TrainOptions opt;
       opt.should_stop = [this] { return stopping(); };
@@ -271,25 +390,7 @@ class HalvingPool {
         return;
       }
       if (r.reason == StopReason::kPaused) {
-        PausedTrial p;
-        p.trial = cfg.index;
-        p.so_far = r;
-        p.weights = session->weights();
-        p.optimizer = session->optimizer_state();
-        if (p.optimizer.empty())
-          throw Error("the " + backend + " backend cannot pause a trial (no optimizer state)");
-        try {
-          write_paused(ctx_.sweep_dir, p);
-        } catch (const Error&) {
-          // Not the trial's fault (a full disk): the sweep stops, the trial goes back to
-          // its last pause on resume.
-          std::lock_guard<std::mutex> lock(mu_);
-          if (!fatal_) fatal_ = std::current_exception();
-          fatal_seen_ = true;
-          return;
-        }
-        std::lock_guard<std::mutex> lock(mu_);
-        slot.so_far = std::move(r);
+        save_pause(slot, r, session->weights(), session->optimizer_state());
         return;
       }
       done = std::move(r);
@@ -301,12 +402,7 @@ class HalvingPool {
       error = e.what();
     }
     if (done) seen = std::move(*done);
-    if (error) summarize_history(seen);
-    const TrialRecord rec = finished_record(cfg, backend, seen, error, seconds(seen));
-    std::lock_guard<std::mutex> lock(mu_);
-    slot.so_far = seen;
-    slot.ended = true;
-    finish(rec);
+    end_trial(slot, std::move(seen), error);
   }
 
   const PoolContext& ctx_;
@@ -314,6 +410,7 @@ class HalvingPool {
   const int eta_;
   std::vector<Slot> slots_;
   std::vector<CohortSlots> cohorts_;  // in plan order
+  std::map<int, size_t> slot_of_;     // the plan's index -> slots_
   size_t first_open_ = 0;             // cohorts before it have every trial ended
   std::mutex mu_, open_mu_;
   std::condition_variable cv_;
@@ -329,6 +426,11 @@ class HalvingPool {
 PoolResult run_halving_trials(const std::vector<TrialRecord>& trials, const SearchSpace& space,
                               const PoolContext& ctx) {
   return HalvingPool(trials, space, ctx).run();
+}
+
+PoolResult run_packed_halving_trials(const std::vector<TrialRecord>& trials,
+                                     const SearchSpace& space, const PoolContext& ctx) {
+  return HalvingPool(trials, space, ctx).run_packed();
 }
 
 }  // namespace qrsweep::sweep_detail

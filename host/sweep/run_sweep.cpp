@@ -145,11 +145,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   }
   const int interrupted_before = store->reset_unfinished();
   const std::string kind = resolve_backend(o.backend, o.tf32, o.cuda);
-  // Halving on a GPU trains one trial per session, one at a time (device sessions share the
-  // executor and its dataset cache): the packed scheduler does not pause trials yet.
-  const int jobs = halving && kind != "cpu" ? 1
-                   : o.jobs > 0             ? o.jobs
-                                            : (kind == "cpu" ? usable_cores() : 1);
+  const int jobs = o.jobs > 0 ? o.jobs : (kind == "cpu" ? usable_cores() : 1);
   BackendOptions bo;
   // One thread per CPU session unless asked otherwise: the cores go to parallel trials.
   // The results do not depend on it (cpu/ops.h, kGemmRowBlock), so `qrsweep train` on
@@ -169,20 +165,16 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
     if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
     if (halving) head << "; successive halving at " << halving::describe_rungs(space);
-    // The CUDA backend trains every pending trial at once through its packed scheduler, but
-    // for halving, which pauses trials: that goes through the halving pool's sessions.
-    const bool packed = !halving && kind == "cuda" && backend->packed() != nullptr;
+    // The CUDA backend trains every pending trial (or halving's pieces) at once through its
+    // packed scheduler.
+    const bool packed = kind == "cuda" && backend->packed() != nullptr;
     if (packed) {
       head << ") on " << backend->device() << ", packed ("
            << (o.max_resident > 0 ? "at most " + std::to_string(o.max_resident)
                                   : std::string("as many as fit"))
            << " at a time); store " << path;
     } else {
-      head << ") on " << backend->device() << ", " << jobs << " at a time";
-      if (halving && kind != "cpu")
-        head << " (halving trains one trial per session; the packed scheduler does not pause "
-                "trials yet)";
-      head << "; store " << path;
+      head << ") on " << backend->device() << ", " << jobs << " at a time; store " << path;
     }
     progress.message(head.str());
     sweep_detail::PoolContext ctx;
@@ -196,9 +188,11 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     ctx.after_epoch = o.after_epoch;
     ctx.max_resident = o.max_resident;
     ctx.sweep_dir = o.out_dir;
-    sweep_detail::PoolResult pr = halving  ? sweep_detail::run_halving_trials(trials, space, ctx)
-                                  : packed ? sweep_detail::run_packed_trials(pending, ctx)
-                                           : sweep_detail::run_trials(pending, ctx);
+    sweep_detail::PoolResult pr =
+        halving && packed ? sweep_detail::run_packed_halving_trials(trials, space, ctx)
+        : halving         ? sweep_detail::run_halving_trials(trials, space, ctx)
+        : packed          ? sweep_detail::run_packed_trials(pending, ctx)
+                          : sweep_detail::run_trials(pending, ctx);
     out.trials_run = pr.finished;
     if (pr.packed) progress.message("qrsweep sweep: " + sweep_detail::describe_packed(*pr.packed));
     progress.close();

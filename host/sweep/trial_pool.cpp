@@ -168,9 +168,38 @@ PoolResult run_trials(const std::vector<TrialConfig>& pending, const PoolContext
   return Pool(pending, ctx).run();
 }
 
+PoolResult run_packed_pool(const std::vector<TrialConfig>& pending, PackedOptions opt,
+                           const PoolContext& ctx, StoreQueue& commits) {
+  PoolResult res;
+  opt.max_resident = ctx.max_resident;
+  if (!opt.should_stop)
+    opt.should_stop = [&] {
+      return commits.failed() || (ctx.stop_requested && ctx.stop_requested());
+    };
+  opt.on_epoch = [&](const TrialConfig& cfg, const EpochMetrics& m) {
+    if (commits.failed()) throw Error("the store failed; the sweep stops");
+    commits.post(TrialWrite::epoch_row(cfg.index, m));
+    ctx.progress->epoch_done(cfg.index, m);
+    if (ctx.after_epoch) ctx.after_epoch(cfg, m);
+  };
+  try {
+    res.packed = ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
+  } catch (...) {
+    // The device stopped working (or a callback failed outside any trial): what is
+    // stored stays; the unfinished trials are restarted on resume.
+    res.fatal = std::current_exception();
+  }
+  // Everything handed over is committed before the sweep reads the store again; a store
+  // failure is the first cause to report.
+  const auto t0 = std::chrono::steady_clock::now();
+  if (std::exception_ptr e = commits.drain()) res.fatal = e;
+  res.store_wait_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
 PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx) {
   using Clock = std::chrono::steady_clock;
-  PoolResult res;
   const std::string backend = ctx.backend->name();
   std::atomic<int> finished{0}, requeued{0};  // counted on the writer's thread
   // Commits run behind the scheduler, many to a transaction: the GPU keeps training while a
@@ -184,17 +213,7 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
     ctx.progress->trial_started(cfg.index);
   };
   PackedOptions opt;
-  opt.max_resident = ctx.max_resident;
-  opt.should_stop = [&] {
-    return commits.failed() || (ctx.stop_requested && ctx.stop_requested());
-  };
   opt.on_start = start;
-  opt.on_epoch = [&](const TrialConfig& cfg, const EpochMetrics& m) {
-    if (commits.failed()) throw Error("the store failed; the sweep stops");
-    commits.post(TrialWrite::epoch_row(cfg.index, m));
-    ctx.progress->epoch_done(cfg.index, m);
-    if (ctx.after_epoch) ctx.after_epoch(cfg, m);
-  };
   opt.on_finish = [&](const TrialConfig& cfg, const TrialResult& r, const std::string& error) {
     start(cfg);  // a trial refused at admission (too large) was never resident
     if (commits.failed()) return;
@@ -211,18 +230,7 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
       ++finished;
     });
   };
-  try {
-    res.packed = ctx.backend->packed()->run(pending, ctx.fit, ctx.val, opt);
-  } catch (...) {
-    // The device stopped working (or a callback failed outside any trial): what is
-    // stored stays; the unfinished trials are restarted on resume.
-    res.fatal = std::current_exception();
-  }
-  // Everything handed over is committed before the sweep reads the store again; a store
-  // failure is the first cause to report.
-  const auto t0 = Clock::now();
-  if (std::exception_ptr e = commits.drain()) res.fatal = e;
-  res.store_wait_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  PoolResult res = run_packed_pool(pending, std::move(opt), ctx, commits);
   res.finished = finished.load();
   res.requeued = requeued.load();
   return res;

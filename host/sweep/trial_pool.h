@@ -81,6 +81,14 @@ PoolResult run_workers(int jobs, const std::function<void()>& work, StoreQueue& 
 // commits, progress lines, requeue on a stop (at the next round boundary) and failure rules.
 PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const PoolContext& ctx);
 
+// The packed scheduler's run behind both packed pools: `opt` (the pool's on_start,
+// on_finish and, for halving, next_piece and on_pause) completed with ctx.max_resident, a
+// should_stop (unless set: the store failed or a stop was asked for) and an on_epoch that
+// posts each epoch row and tells the progress; then `pending` and the pieces trained.
+// The device stopping is the result's fatal error; `commits` is drained before it returns.
+PoolResult run_packed_pool(const std::vector<TrialConfig>& pending, PackedOptions opt,
+                           const PoolContext& ctx, StoreQueue& commits);
+
 // Successive halving (halving.h, docs/sweep.md#successive-halving) over `trials`, the store's
 // rows (whole cohorts of `space`'s schedule): the finished ones' epochs are read back, paused
 // ones continue from ctx.sweep_dir's files, and `jobs` workers train whatever the cohorts'
@@ -88,5 +96,11 @@ PoolResult run_packed_trials(const std::vector<TrialConfig>& pending, const Pool
 // requeue on a stop and failure rules as run_trials.
 PoolResult run_halving_trials(const std::vector<TrialRecord>& trials, const SearchSpace& space,
                               const PoolContext& ctx);
+// The same through the backend's packed scheduler (ctx.backend->packed() must be set): the
+// pieces the decisions allow are trained at once as far as memory and ctx.max_resident
+// allow; a piece that pauses at a rung leaves the device (its state written to its paused
+// file) and its room goes to the next piece. The same decisions and tables as the pool.
+PoolResult run_packed_halving_trials(const std::vector<TrialRecord>& trials,
+                                     const SearchSpace& space, const PoolContext& ctx);
 
 }  // namespace qrsweep::sweep_detail

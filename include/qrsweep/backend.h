@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,19 @@ struct TrialResult;   // trainer.h
 // What a packed run (many trials resident at once on one device) is asked to do, and
 // where it reports. Each trial's history equals train_trial()'s on a session of the same
 // backend, bit for bit, whatever else is packed beside it (docs/cuda.md, the scheduler).
+// A piece of one trial's training that a packed run takes from PackedOptions::next_piece
+// (successive halving, docs/sweep.md#successive-halving): from its start (`so_far` empty) or
+// from a pause (`so_far` its epochs and steps, `weights` and `optimizer` its state then), on
+// to epoch `pause_after` (-1: to its end). It continues exactly as train_trial does with
+// TrainOptions::resume.
+struct PackedPiece {
+  TrialConfig config;
+  std::shared_ptr<const TrialResult> so_far;  // null: from the start
+  Weights weights;                            // with so_far: the weights at the pause
+  std::vector<float> optimizer;               // with so_far: TrialSession::optimizer_state()
+  int pause_after = -1;
+};
+
 struct PackedOptions {
   int max_resident = 0;       // cap on trials resident at once (0: as many as fit)
   size_t memory_budget = 0;   // bytes the resident trials may use (0: the device's free
@@ -79,6 +93,15 @@ struct PackedOptions {
   // should_stop ended it before its end (it should be requeued).
   std::function<void(const TrialConfig&, const TrialResult&, const std::string& error)> on_finish;
   std::function<bool()> should_stop;  // polled at every round boundary
+  // More work after the trial list: pulled one piece at a time whenever a trial could be
+  // admitted; nullopt while there is none. The run ends when nothing is resident and it
+  // returns nullopt. Its pieces report through on_start, on_epoch, on_finish and on_pause.
+  std::function<std::optional<PackedPiece>()> next_piece;
+  // A piece reached its pause_after epoch: `r` its epochs so far (reason kPaused), then its
+  // weights and optimizer state, read back from the device; it has left the resident set.
+  std::function<void(const TrialConfig&, const TrialResult& r, const Weights&,
+                     const std::vector<float>& optimizer)>
+      on_pause;
 };
 
 struct PackedStats {

@@ -61,17 +61,23 @@ struct EpochRule {
   bool validating = true;      // val_loss was measured: validation on and rows to validate
   bool early_stopping = true;  // off for fixed-epoch runs and when not validating
   int64_t max_steps = -1;      // stop once this many steps are taken in all (-1: none)
+  int pause_after = -1;        // > 0: pause after this epoch (successive halving's rungs)
 };
 // The rule for `cfg`. Without validation rows nothing is validated: an empty validation set
 // is neither divergence nor a reason to stop early.
 EpochRule epoch_rule(const TrialConfig& cfg, int fixed_epochs, bool validate, int val_rows,
                      int64_t max_steps);
 // Decides after epoch `m`, with `steps` optimizer steps taken in all, in this order:
-// diverged, step limit, early stopping (updating `stopper`), max epochs. nullopt: go on.
+// diverged, step limit, early stopping (updating `stopper`), max epochs, pause. nullopt: go on.
 std::optional<StopReason> epoch_end(const EpochRule& rule, const EpochMetrics& m, int64_t steps,
                                     EarlyStopping& stopper);
 
 struct TrialResult;
+
+// Continuing a paused trial (TrainOptions::resume, the packed scheduler's pieces): its epochs
+// and steps so far into `r`, and early stopping's count replayed from those epochs.
+void resume_from(const TrialResult& so_far, const EpochRule& rule, TrialResult& r,
+                 EarlyStopping& stopper);
 
 struct TrainOptions {
   bool shuffle = true;

@@ -86,9 +86,10 @@ TEST_F(EmuCli, ASweepOnTheEmulatedDeviceMatchesTheCpuBackend) {
             test::read_file(dir_.file("cpu") + "/all_trials.csv").substr(0, 200).find("Seconds"));
 }
 
-// Successive halving on --backend cuda: the halving pool over device sessions (not packed),
-// pausing trials at rungs through the device's optimizer state; the same decisions as the CPU
-// backend's halving sweep, the losses within 1e-4.
+// Successive halving on --backend cuda: the packed scheduler trains the pieces the decisions
+// allow, two resident at a time, pausing trials at rungs (their state read back from the
+// device) and refilling their room; the same decisions as the CPU backend's halving sweep,
+// the losses within 1e-4.
 TEST_F(EmuCli, AHalvingSweepOnTheEmulatedDeviceDecidesAsTheCpuBackend) {
   test::write_file(dir_.file("space.toml"),
                    test::tiny_space(dir_,
@@ -97,11 +98,10 @@ TEST_F(EmuCli, AHalvingSweepOnTheEmulatedDeviceDecidesAsTheCpuBackend) {
                                     80, 3));
   const auto gpu = test::run_command("'" + std::string(QRSWEEP_BINARY) + "' sweep --space '" +
                                      dir_.file("space.toml") + "' --out '" + dir_.file("gpu") +
-                                     "' --backend cuda --jobs 2 --threads 1");
+                                     "' --backend cuda --max-resident 2");
   ASSERT_EQ(gpu.status, 0) << gpu.output;
-  EXPECT_NE(gpu.output.find("1 at a time (halving trains one trial per session"),
-            std::string::npos)
-      << gpu.output;
+  EXPECT_NE(gpu.output.find("packed (at most 2 at a time)"), std::string::npos) << gpu.output;
+  EXPECT_NE(gpu.output.find("at most 2 trials resident"), std::string::npos) << gpu.output;
   const auto cpu = sweep(QRSWEEP_CPU_BINARY, "cpu", "cpu");
   ASSERT_EQ(cpu.status, 0) << cpu.output;
   const std::string reasons =
