@@ -573,6 +573,7 @@ struct DeviceHalving {
   DataSplits data;
   std::unique_ptr<Backend> backend =
       make_device_backend(make_reference_executor(), "host reference executor");
+  std::function<void(const TrialConfig&, const EpochMetrics&)> after_epoch;
   explicit DeviceHalving(const std::string& space_file)
       : space(parse_space_file(space_file)), data(load_data(space.data)) {}
   // The pool over the store in DIR (made when missing), as run_sweep runs it for a resume:
@@ -598,6 +599,7 @@ struct DeviceHalving {
     ctx.stop_requested = std::move(stop);
     ctx.sweep_dir = dir;
     ctx.max_resident = max_resident;
+    ctx.after_epoch = after_epoch;
     return packed ? sweep_detail::run_packed_halving_trials(trials, space, ctx)
                   : sweep_detail::run_halving_trials(trials, space, ctx);
   }
@@ -688,7 +690,27 @@ TEST_F(HalvingSweep, PackedOnTheReferenceExecutorEqualsTheSessionsForAnyResident
     stops += cut.requeued > 0;
   }
   EXPECT_GE(stops, 2);
+  // The last resume continues the paused trials from their files: each one's first epoch
+  // trained is the one after its pause.
+  std::map<int, int> paused, first_epoch;
+  for (const auto& f : std::filesystem::directory_iterator(dir_.file("cut/paused"))) {
+    if (f.path().extension() != ".bin") continue;
+    const int index = std::stoi(f.path().filename().string().substr(6));  // trial-<i>.bin
+    std::string problem;
+    const auto p = sweep_detail::read_paused(
+        dir_.file("cut"), index, make_plan_rows(dev.space, 0, 1)[index].widths(12, 3), &problem);
+    ASSERT_TRUE(p) << index << ": " << problem;
+    paused[index] = static_cast<int>(p->so_far.history.size());
+  }
+  EXPECT_FALSE(paused.empty());
+  dev.after_epoch = [&](const TrialConfig& c, const EpochMetrics& m) {
+    first_epoch.emplace(c.index, m.epoch);
+  };
   ASSERT_FALSE(dev.run(dir_.file("cut"), nullptr, true, 3).fatal);
+  for (const auto& [index, at] : paused)
+    if (first_epoch.count(index)) {
+      EXPECT_EQ(first_epoch[index], at + 1) << "trial " << index;
+    }
   EXPECT_EQ(table("cut"), want);
   EXPECT_EQ(epochs("cut"), epochs("sessions"));
 }

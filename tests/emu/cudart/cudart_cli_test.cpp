@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -112,6 +114,60 @@ TEST_F(EmuCli, AHalvingSweepOnTheEmulatedDeviceDecidesAsTheCpuBackend) {
   for (const char* column : {"loss", "val_loss", "val_accuracy"})
     expect_close(epochs("gpu", column), epochs("cpu", column), 1e-4, column);
   EXPECT_EQ(text("gpu", "SELECT trial FROM best"), text("cpu", "SELECT trial FROM best"));
+}
+
+// kill -9 while the packed scheduler holds pieces and paused trials are on disk, twice, then
+// a resume (which continues paused trials from their files: tests/test_halving.cpp checks
+// where they pick up) ends with the table and epochs of an uninterrupted run.
+TEST_F(EmuCli, KillNineDuringAPackedHalvingSweepThenAResumeContinuesPausedTrials) {
+  test::write_noisy_csv(dir_, 900, 200, 10, 3);
+  test::write_file(dir_.file("space.toml"),
+                   test::tiny_space(dir_,
+                                    "trials = 24\nseed = 5\nmax_epochs = 9\npatience = 3\n"
+                                    "[layer_size]\nlow = 8\nhigh = 24\n"
+                                    "[batch_size]\nlow = 16\nhigh = 64\n"
+                                    "[schedule]\nkind = \"halving\"\ncohort = 6\n",
+                                    200, 3));
+  const auto straight = sweep(QRSWEEP_BINARY, "straight", "cuda --max-resident 3");
+  ASSERT_EQ(straight.status, 0) << straight.output;
+  const std::string out = dir_.file("killed");
+  const std::vector<std::string> args = {"sweep", "--space", dir_.file("space.toml"), "--out", out,
+                                         "--backend", "cuda", "--max-resident", "3", "--quiet"};
+  auto paused_files = [&] {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(out + "/paused", ec))
+      n += f.path().extension() == ".bin";
+    return n;
+  };
+  auto finished = [&] {
+    if (!std::filesystem::exists(store("killed"))) return 0LL;
+    return test::query_int(store("killed"),
+                           "SELECT count(*) FROM trials WHERE status IN ('done', 'diverged', "
+                           "'failed')");
+  };
+  bool saw_paused = false;
+  for (int round = 0; round < 2; ++round) {
+    const long long before = finished();
+    test::Child c(args, dir_.file("log" + std::to_string(round)), QRSWEEP_BINARY);
+    const bool paused =
+        test::wait_until([&] { return paused_files() > 0 && finished() > before; }, 60);
+    c.signal(SIGKILL);
+    if (paused && c.wait() == 128 + SIGKILL) saw_paused = true;
+  }
+  ASSERT_TRUE(saw_paused);
+  const std::string epochs_of =
+      "SELECT group_concat(trial || ':' || epoch || ':' || loss || ':' || val_loss, ' ') FROM "
+      "(SELECT * FROM epochs ORDER BY trial, epoch)";
+  const std::string rows =
+      "SELECT group_concat(trial || ':' || status || ':' || stop_reason || ':' || epochs_run, "
+      "' ') FROM (SELECT * FROM trials ORDER BY trial)";
+  ASSERT_GT(paused_files(), 0);  // the resume has paused trials to continue
+  const auto resumed = sweep(QRSWEEP_BINARY, "killed", "cuda --max-resident 3");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(text("killed", rows), text("straight", rows));
+  EXPECT_EQ(text("killed", epochs_of), text("straight", epochs_of));
+  EXPECT_TRUE(std::filesystem::is_empty(out + "/paused"));
 }
 
 // Two trials resident at a time; the illegal address (sticky: the device is lost) hits
