@@ -769,29 +769,7 @@ TEST_F(HalvingSweep, KillNineAtRandomMomentsThenAResumeContinuesPausedTrials) {
                                    "--out",  out,         "--trials",
                                    "30",     "--backend", "cpu",
                                    "--jobs", "2",         "--quiet"};
-  auto paused_files = [&] {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(out + "/paused", ec))
-      n += f.path().extension() == ".bin";
-    return n;
-  };
-  auto finished = [&] {
-    return test::query_int(store_path(out),
-                           "SELECT count(*) FROM trials WHERE status IN ('done', 'diverged', "
-                           "'failed')");
-  };
-  bool saw_paused = false;
-  for (int round = 0; round < 2; ++round) {
-    const long long before = finished();
-    test::Child c(args, dir_.file("log" + std::to_string(round)));
-    const bool paused =
-        test::wait_until([&] { return paused_files() > 0 && finished() > before; }, 60);
-    c.signal(SIGKILL);
-    const int st = c.wait();
-    if (paused && st == 128 + SIGKILL) saw_paused = true;
-  }
-  ASSERT_TRUE(saw_paused);
+  ASSERT_TRUE(test::kill_nine_while_paused(args, out, dir_.file("log"), 2));
   // The paused trials as the kills left them: the resume must not train those epochs again.
   std::map<int, int> paused;
   for (const auto& f : std::filesystem::directory_iterator(out + "/paused")) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -195,6 +196,37 @@ bool wait_until(F cond, double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return cond();
+}
+
+// Paused trials' files in DIR/paused (successive halving); 0 when there is no such folder.
+inline int paused_files(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir + "/paused", ec))
+    n += f.path().extension() == ".bin";
+  return n;
+}
+
+// `qrsweep ARGS` (`binary`) run `times` times into sweep directory `dir`, each run killed
+// with SIGKILL once some trial is paused there and more trials have ended than before it
+// (logs LOG_PREFIX0, 1, ...). True when at least one kill hit a run in that state.
+inline bool kill_nine_while_paused(const std::vector<std::string>& args, const std::string& dir,
+                                   const std::string& log_prefix, int times,
+                                   const char* binary = QRSWEEP_BINARY) {
+  auto ended = [&] {
+    if (!std::filesystem::exists(dir + "/store.sqlite")) return 0LL;
+    return query_int(dir + "/store.sqlite",
+                     "SELECT count(*) FROM trials WHERE status IN ('done', 'diverged', 'failed')");
+  };
+  bool hit = false;
+  for (int round = 0; round < times; ++round) {
+    const long long before = ended();
+    Child c(args, log_prefix + std::to_string(round), binary);
+    const bool paused = wait_until([&] { return paused_files(dir) > 0 && ended() > before; }, 60);
+    c.signal(SIGKILL);
+    if (c.wait() == 128 + SIGKILL && paused) hit = true;
+  }
+  return hit;
 }
 
 }  // namespace qrsweep::test

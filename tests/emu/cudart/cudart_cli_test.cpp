@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <cstdlib>
 #include <sstream>
@@ -133,36 +132,14 @@ TEST_F(EmuCli, KillNineDuringAPackedHalvingSweepThenAResumeContinuesPausedTrials
   const std::string out = dir_.file("killed");
   const std::vector<std::string> args = {"sweep", "--space", dir_.file("space.toml"), "--out", out,
                                          "--backend", "cuda", "--max-resident", "3", "--quiet"};
-  auto paused_files = [&] {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(out + "/paused", ec))
-      n += f.path().extension() == ".bin";
-    return n;
-  };
-  auto finished = [&] {
-    if (!std::filesystem::exists(store("killed"))) return 0LL;
-    return test::query_int(store("killed"),
-                           "SELECT count(*) FROM trials WHERE status IN ('done', 'diverged', "
-                           "'failed')");
-  };
-  bool saw_paused = false;
-  for (int round = 0; round < 2; ++round) {
-    const long long before = finished();
-    test::Child c(args, dir_.file("log" + std::to_string(round)), QRSWEEP_BINARY);
-    const bool paused =
-        test::wait_until([&] { return paused_files() > 0 && finished() > before; }, 60);
-    c.signal(SIGKILL);
-    if (paused && c.wait() == 128 + SIGKILL) saw_paused = true;
-  }
-  ASSERT_TRUE(saw_paused);
+  ASSERT_TRUE(test::kill_nine_while_paused(args, out, dir_.file("log"), 2, QRSWEEP_BINARY));
+  ASSERT_GT(test::paused_files(out), 0);  // the resume has paused trials to continue
   const std::string epochs_of =
       "SELECT group_concat(trial || ':' || epoch || ':' || loss || ':' || val_loss, ' ') FROM "
       "(SELECT * FROM epochs ORDER BY trial, epoch)";
   const std::string rows =
       "SELECT group_concat(trial || ':' || status || ':' || stop_reason || ':' || epochs_run, "
       "' ') FROM (SELECT * FROM trials ORDER BY trial)";
-  ASSERT_GT(paused_files(), 0);  // the resume has paused trials to continue
   const auto resumed = sweep(QRSWEEP_BINARY, "killed", "cuda --max-resident 3");
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_EQ(text("killed", rows), text("straight", rows));
