@@ -62,6 +62,20 @@ TEST(Space, CpuQuickExampleParses) {
   EXPECT_EQ(s.patience, 3);
 }
 
+TEST(Space, NotebookHalvingExampleIsTheNotebookWithASchedule) {
+  // examples/notebook-halving.toml: the notebook's space, more trials, halving from 3 epochs
+  // by thirds (its comment quotes the rungs and the epoch bound).
+  const SearchSpace s = parse_space_file(kExamples + "notebook-halving.toml");
+  SearchSpace want = parse_space_file(kExamples + "notebook.toml");
+  want.trials = 729;
+  want.schedule.kind = ScheduleKind::kHalving;
+  want.schedule.min_epochs = 3;
+  want.schedule.eta = 3;
+  const auto d = diff_spaces(s, want);
+  EXPECT_TRUE(d.empty()) << d.front();
+  EXPECT_EQ(schedule_rungs(s.schedule, s.max_epochs), (std::vector<int>{3, 9, 27, 81, 100}));
+}
+
 TEST(Space, ParsesEveryKey) {
   const char* text = R"(
 trials = 42
