@@ -5,13 +5,13 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "device/executor.h"
+#include "device/host_memory_executor.h"
 #include "qrsweep/common.h"
 
 namespace qrsweep {
 namespace {
 
-class ReferenceExecutor final : public Executor {
+class ReferenceExecutor final : public HostMemoryExecutor {
  public:
   std::string describe() const override { return "host reference executor (no GPU)"; }
   std::string name() const override { return "reference"; }
@@ -22,32 +22,6 @@ class ReferenceExecutor final : public Executor {
     return p;
   }
   void release(void* p) noexcept override { std::free(p); }
-  void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
-  void copy_to_device(void* dst, const void* src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
-  }
-  void copy_to_host(void* dst, const void* src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
-  }
-  void synchronize() override {}
-
-  void begin_step() override {
-    if (in_step_) throw Error("begin_step inside a step");
-    in_step_ = true;
-    arena_.clear();
-  }
-  const void* stage_bytes(const void* src, size_t bytes) override {
-    if (!in_step_) throw Error("staging outside a step");
-    // Separate blocks, so earlier addresses stay valid while the step grows.
-    arena_.emplace_back(new unsigned char[bytes + 16]);
-    void* dst = arena_.back().get();
-    std::memcpy(dst, src, bytes);
-    return dst;
-  }
-  void end_step() override {
-    if (!in_step_) throw Error("end_step outside a step");
-    in_step_ = false;
-  }
 
   void gemm(const Staged<GemmProblem>& s) override {
     for (int q = 0; q < s.count; ++q) {
@@ -94,7 +68,11 @@ class ReferenceExecutor final : public Executor {
   }
 
  private:
-  bool in_step_ = false;
+  void* stage_block(size_t bytes) override {
+    arena_.emplace_back(new unsigned char[bytes + 16]);
+    return arena_.back().get();
+  }
+  void drop_staged() noexcept override { arena_.clear(); }
   std::vector<std::unique_ptr<unsigned char[]>> arena_;
 };
 

@@ -2,9 +2,9 @@
 // so copies need no ordering and a step's staged descriptors live until the next step begins.
 #include "emulated_executor.h"
 
-#include <cstring>
 #include <vector>
 
+#include "device/host_memory_executor.h"
 #include "emu_memory.h"
 #include "grouped_gemm.cuh"
 #include "qrsweep/common.h"
@@ -14,9 +14,9 @@
 namespace qrsweep {
 namespace {
 
-class EmulatedExecutor final : public Executor {
+class EmulatedExecutor final : public HostMemoryExecutor {
  public:
-  ~EmulatedExecutor() override { free_staged(); }
+  ~EmulatedExecutor() override { drop_staged(); }
   std::string describe() const override { return "kernel emulator (tests/emu)"; }
   std::string name() const override { return "emulated"; }
 
@@ -26,31 +26,6 @@ class EmulatedExecutor final : public Executor {
     return p;
   }
   void release(void* p) noexcept override { emu::device_free(p); }
-  void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
-  void copy_to_device(void* dst, const void* src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
-  }
-  void copy_to_host(void* dst, const void* src, size_t bytes) override {
-    std::memcpy(dst, src, bytes);
-  }
-  void synchronize() override {}
-
-  void begin_step() override {
-    if (in_step_) throw Error("begin_step inside a step");
-    in_step_ = true;
-    free_staged();
-  }
-  const void* stage_bytes(const void* src, size_t bytes) override {
-    if (!in_step_) throw Error("staging outside a step");
-    void* dst = allocate(bytes);  // its own allocation: a stray read hits a red zone
-    staged_.push_back(dst);
-    std::memcpy(dst, src, bytes);
-    return dst;
-  }
-  void end_step() override {
-    if (!in_step_) throw Error("end_step outside a step");
-    in_step_ = false;
-  }
 
   void gemm(const Staged<GemmProblem>& s) override {
     launch_grouped_gemm(s.problems, s.offsets, s.count, s.total, GemmMath::kFp32, nullptr);
@@ -63,11 +38,15 @@ class EmulatedExecutor final : public Executor {
   }
 
  private:
-  void free_staged() noexcept {
+  void* stage_block(size_t bytes) override {
+    void* dst = allocate(bytes);  // its own allocation: a stray read hits a red zone
+    staged_.push_back(dst);
+    return dst;
+  }
+  void drop_staged() noexcept override {
     for (void* p : staged_) emu::device_free(p);
     staged_.clear();
   }
-  bool in_step_ = false;
   std::vector<void*> staged_;
 };
 
