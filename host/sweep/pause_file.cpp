@@ -181,11 +181,15 @@ void remove_paused(const std::string& sweep_dir, int trial) {
   std::filesystem::remove(paused_path(sweep_dir, trial), ec);
 }
 
-void tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials) {
+int tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials) {
   std::set<int> mine;
+  int paused = 0;
   for (const TrialRecord& t : trials) {
     mine.insert(t.config.index);
-    if (is_finished(t.status)) remove_paused(sweep_dir, t.config.index);
+    if (is_finished(t.status))
+      remove_paused(sweep_dir, t.config.index);
+    else
+      paused += std::filesystem::is_regular_file(paused_path(sweep_dir, t.config.index));
   }
   std::error_code ec;
   std::vector<std::filesystem::path> stale;
@@ -198,6 +202,7 @@ void tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& t
     if (mine.count(std::stoi(digits))) stale.push_back(e.path());
   }
   for (const auto& p : stale) std::filesystem::remove(p, ec);
+  return paused;
 }
 
 }  // namespace qrsweep::sweep_detail

@@ -40,7 +40,8 @@ void remove_paused(const std::string& sweep_dir, int trial);
 // trials (a stop came between the commit of a trial's end and the removal of its file) and
 // the temporary files a killed process left while writing one of its trials' files
 // (io/atomic_file.h names them `trial-<i>.bin.tmp.<pid>.<n>`). `trials` are the rows of the
-// store this process holds locked: no other process writes their files.
-void tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials);
+// store this process holds locked: no other process writes their files. Returns how many
+// unfinished trials have a paused file (the run continues them from it).
+int tidy_paused(const std::string& sweep_dir, const std::vector<TrialRecord>& trials);
 
 }  // namespace qrsweep::sweep_detail

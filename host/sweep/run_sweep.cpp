@@ -115,7 +115,7 @@ SweepOutcome run_sweep(const SweepOptions& o) {
   std::unique_ptr<Store> store = open_sweep_store(path, space, shard, plan, identity);
 
   std::vector<TrialRecord> trials = store->trials();
-  if (halving) sweep_detail::tidy_paused(o.out_dir, trials);
+  const int paused = halving ? sweep_detail::tidy_paused(o.out_dir, trials) : 0;
   std::vector<TrialConfig> pending;
   for (const TrialRecord& t : trials)
     if (!is_finished(t.status)) pending.push_back(t.config);
@@ -163,7 +163,10 @@ SweepOutcome run_sweep(const SweepOptions& o) {
     std::ostringstream head;
     head << "qrsweep sweep: " << plan.size() << " trials (" << pending.size() << " to run";
     if (out.trials_kept) head << ", " << out.trials_kept << " kept from an earlier run";
-    if (interrupted_before) head << ", " << interrupted_before << " interrupted ones restarted";
+    // Halving's paused trials are unfinished rows too, but go on from their pause.
+    if (interrupted_before > paused)
+      head << ", " << interrupted_before - paused << " interrupted ones restarted";
+    if (paused) head << ", " << paused << " paused ones continued";
     if (halving) head << "; successive halving at " << halving::describe_rungs(space);
     // The CUDA backend trains every pending trial (or halving's pieces) at once through its
     // packed scheduler.

@@ -140,8 +140,15 @@ TEST_F(EmuCli, KillNineDuringAPackedHalvingSweepThenAResumeContinuesPausedTrials
   const std::string rows =
       "SELECT group_concat(trial || ':' || status || ':' || stop_reason || ':' || epochs_run, "
       "' ') FROM (SELECT * FROM trials ORDER BY trial)";
-  const auto resumed = sweep(QRSWEEP_BINARY, "killed", "cuda --max-resident 3");
+  const int paused = test::paused_files(out);
+  const auto resumed = test::run_command("'" + std::string(QRSWEEP_BINARY) + "' sweep --space '" +
+                                         dir_.file("space.toml") + "' --out '" + out +
+                                         "' --backend cuda --max-resident 3");
   ASSERT_EQ(resumed.status, 0) << resumed.output;
+  // The first line tells the paused trials (continued) from the interrupted ones (restarted).
+  EXPECT_NE(resumed.output.find(", " + std::to_string(paused) + " paused ones continued"),
+            std::string::npos)
+      << resumed.output;
   EXPECT_EQ(text("killed", rows), text("straight", rows));
   EXPECT_EQ(text("killed", epochs_of), text("straight", epochs_of));
   EXPECT_TRUE(std::filesystem::is_empty(out + "/paused"));
