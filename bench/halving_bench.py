@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Successive halving against the full schedule at equal compute, on the CPU backend.
 
-For each seed: the full schedule over N trials of a scaled-down Fashion-MNIST space (the
-CPU preset's, examples/cpu-quick.toml, unless --space), then successive halving over as
-many trials of the same space as the full run's epochs allow (whole cohorts where they fit,
-counted with halving's bound: every trial trains to its rung, none stops early). Both
-sides run in one invocation on the same machine; each is a real `qrsweep sweep` with its
-selection, retraining and test. The table gives per seed and side: trials, epochs trained
-(the sum of Epochs run in the export), wall time (sweep + retrain + test) and the best
-trial's test accuracy; then on how many seeds halving's test accuracy is at least the full
-schedule's.
+For each seed: the full schedule over N trials of a scaled-down Fashion-MNIST space
+(bench/halving-space.toml: the CPU preset's ranges with up to 27 epochs, unless --space),
+then successive halving over as many trials of the same space as the full run's epochs
+allow (counted with halving's bound: every trial trains to its rung, none stops early).
+Both sides run in one invocation on the same machine; each is a real `qrsweep sweep` with
+its selection, retraining and test. The table gives per seed and side: trials, epochs
+trained (the sum of Epochs run in the export), wall and CPU time (user + sys of the sweep,
+retrain and test included), the load average after the run, trials halved, the selected
+trial with its min val loss and max val accuracy, and its test accuracy after retraining;
+then on how many seeds halving's test accuracy is at least the full schedule's.
 
 Validation before timing: each run must exit 0, print a test accuracy, and its export must
 hold the trial count asked for, every trial finished; halving's decisions must show (some
@@ -19,8 +20,10 @@ trial "halved at rung k").
 """
 import argparse
 import csv
+import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -72,11 +75,18 @@ def halving_bound(trials, max_epochs, eta, min_epochs):
     return total
 
 
+def children_cpu():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def run(qrsweep, space_path, out, jobs):
     t0 = time.monotonic()
+    c0 = children_cpu()
     p = subprocess.run([qrsweep, "sweep", "--space", space_path, "--out", out, "--backend", "cpu",
                         "--jobs", str(jobs), "--quiet"], capture_output=True, text=True)
     wall = time.monotonic() - t0
+    cpu = children_cpu() - c0
     if p.returncode != 0:
         sys.exit("qrsweep sweep failed (%d) for %s:\n%s" % (p.returncode, space_path, p.stderr))
     m = re.search(r"The test accuracy was: (\S+)", p.stdout)
@@ -87,6 +97,8 @@ def run(qrsweep, space_path, out, jobs):
         sys.exit("qrsweep export failed for " + out)
     with open(os.path.join(out, "all_trials.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
+    with open(os.path.join(out, "best_trial.csv"), newline="") as f:
+        best = next(csv.DictReader(f))
     unfinished = [r for r in rows if r["Status"] not in ("done", "diverged", "failed")]
     if unfinished:
         sys.exit("%s: %d trials not finished" % (out, len(unfinished)))
@@ -94,7 +106,11 @@ def run(qrsweep, space_path, out, jobs):
         "trials": len(rows),
         "epochs": sum(int(r["Epochs run"]) for r in rows),
         "wall": wall,
+        "cpu": cpu,
         "test_accuracy": float(m.group(1)),
+        "best": int(best["Trial"]),
+        "val_loss": float(best["Min val loss"]),
+        "val_accuracy": float(best["Max val accuracy"]),
         "halved": sum(1 for r in rows if r["Stop reason"].startswith("halved at rung")),
     }
 
@@ -102,11 +118,13 @@ def run(qrsweep, space_path, out, jobs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--qrsweep", default="build/qrsweep")
-    ap.add_argument("--space", default="examples/cpu-quick.toml")
+    ap.add_argument("--space", default="bench/halving-space.toml")
     ap.add_argument("--trials", type=int, default=16, help="the full schedule's trials")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
     ap.add_argument("--eta", type=int, default=3)
-    ap.add_argument("--min-epochs", type=int, default=1)
+    ap.add_argument("--min-epochs", type=int, nargs="+", default=[1],
+                    help="halving's first rung; several give one halving run each against "
+                         "the same full run")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default="runs/halving-bench")
     a = ap.parse_args()
@@ -122,41 +140,68 @@ def main():
     print("machine: %s, %d cores, %s; load %.1f at the start; %d jobs" %
           (model, os.cpu_count(), " ".join(os.uname()[i] for i in (2, 4)), os.getloadavg()[0],
            a.jobs))
-    print("%-5s %-8s %7s %7s %8s %9s %7s" % ("seed", "schedule", "trials", "epochs", "wall s",
-                                           "test acc", "halved"))
-    wins = 0
-    totals = {"full": [0, 0.0], "halving": [0, 0.0]}
+    print("space %s (max_epochs %d); full: %d trials; halving: eta %d, min_epochs %s" %
+          (a.space, max_epochs, a.trials, a.eta, " ".join(map(str, a.min_epochs))))
+    print("%-5s %-9s %7s %7s %8s %8s %5s %7s %5s %8s %8s %9s" %
+          ("seed", "schedule", "trials", "epochs", "wall s", "cpu s", "load", "halved", "best",
+           "val loss", "val acc", "test acc"))
+    sides = [("full", 0)] + [("halving", m) for m in a.min_epochs]
+    wins = {m: 0 for m in a.min_epochs}
+    totals = {side: [0, 0.0, 0.0] for side in sides}
     for seed in a.seeds:
         results = {}
-        for kind in ("full", "halving"):
+        for kind, min_epochs in sides:
             if kind == "full":
                 trials = a.trials
+                name = "full-%d" % seed
             else:
-                budget = results["full"]["epochs"]
+                budget = results[("full", 0)]["epochs"]
                 trials = 1
-                while halving_bound(trials + 1, max_epochs, a.eta, a.min_epochs) <= budget:
+                while halving_bound(trials + 1, max_epochs, a.eta, min_epochs) <= budget:
                     trials += 1
-            path = os.path.join(a.out, "space-%s-%d.toml" % (kind, seed))
-            with open(path, "w") as f:
-                f.write(space_text(base, seed, trials, kind == "halving", a.eta, a.min_epochs))
-            out = os.path.join(a.out, "%s-%d" % (kind, seed))
-            if os.path.exists(os.path.join(out, "store.sqlite")):
-                sys.exit(out + " exists: give another --out")
-            r = run(a.qrsweep, path, out, a.jobs)
+                name = "halving-m%d-e%d-%d" % (min_epochs, a.eta, seed)
+            text = space_text(base, seed, trials, kind == "halving", a.eta, min_epochs)
+            path = os.path.join(a.out, "space-%s.toml" % name)
+            out = os.path.join(a.out, name)
+            done = os.path.join(out, "result.json")
+            # A run that finished earlier into the same --out with the same space is reused
+            # (its figures as measured then), so an interrupted benchmark, or one that adds a
+            # halving design, need not train the full schedule again.
+            if os.path.exists(done) and os.path.exists(path) and open(path).read() == text:
+                with open(done) as f:
+                    r = json.load(f)
+                note = " (reused)"
+            else:
+                if os.path.exists(os.path.join(out, "store.sqlite")):
+                    sys.exit(out + " exists: give another --out")
+                with open(path, "w") as f:
+                    f.write(text)
+                r = run(a.qrsweep, path, out, a.jobs)
+                r["load"] = os.getloadavg()[0]
+                note = ""
             if r["trials"] != trials:
                 sys.exit("%s: %d trials exported, %d asked" % (out, r["trials"], trials))
             if kind == "halving" and r["halved"] == 0:
                 sys.exit(out + ": no trial was halved")
-            results[kind] = r
-            totals[kind][0] += r["epochs"]
-            totals[kind][1] += r["wall"]
-            print("%-5d %-8s %7d %7d %8.1f %9.4f %7d" % (seed, kind, r["trials"], r["epochs"],
-                                                        r["wall"], r["test_accuracy"],
-                                                        r["halved"]), flush=True)
-        wins += results["halving"]["test_accuracy"] >= results["full"]["test_accuracy"]
-    print("halving's test accuracy >= the full schedule's on %d of %d seeds" % (wins, len(a.seeds)))
-    for kind, (epochs, wall) in totals.items():
-        print("%s: %d epochs, %.1f s in all" % (kind, epochs, wall))
+            with open(done, "w") as f:
+                json.dump(r, f)
+            results[(kind, min_epochs)] = r
+            for k, v in enumerate(("epochs", "wall", "cpu")):
+                totals[(kind, min_epochs)][k] += r[v]
+            label = kind if kind == "full" else "halving/%d" % min_epochs
+            print("%-5d %-9s %7d %7d %8.1f %8.1f %5.1f %7d %5d %8.4f %8.4f %9.4f%s" %
+                  (seed, label, r["trials"], r["epochs"], r["wall"], r["cpu"], r["load"],
+                   r["halved"], r["best"], r["val_loss"], r["val_accuracy"],
+                   r["test_accuracy"], note), flush=True)
+        for m in a.min_epochs:
+            wins[m] += (results[("halving", m)]["test_accuracy"] >=
+                        results[("full", 0)]["test_accuracy"])
+    for m in a.min_epochs:
+        print("halving (min_epochs %d)'s test accuracy >= the full schedule's on %d of %d seeds"
+              % (m, wins[m], len(a.seeds)))
+    for (kind, m), (epochs, wall, cpu) in totals.items():
+        label = kind if kind == "full" else "halving, min_epochs %d" % m
+        print("%s: %d epochs, %.1f s wall, %.1f s CPU in all" % (label, epochs, wall, cpu))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,21 @@ TEST(Space, NotebookHalvingExampleIsTheNotebookWithASchedule) {
   EXPECT_EQ(schedule_rungs(s.schedule, s.max_epochs), (std::vector<int>{3, 9, 27, 81, 100}));
 }
 
+TEST(Space, CpuHalvingExampleParses) {
+  // The quick start's CPU preset (scripts/quickstart.sh): 27 trials halved at 3, 9 and 27
+  // epochs, then at most 40, widths 64..512 clamped (README and docs/sweep.md quote these).
+  const SearchSpace s = parse_space_file(kExamples + "cpu-halving.toml");
+  EXPECT_EQ(s.trials, 27);
+  EXPECT_TRUE(s.clamp_layer_sizes);
+  EXPECT_EQ(s.layer_size.low, 64);
+  EXPECT_EQ(s.layer_size.high, 512);
+  EXPECT_EQ(s.max_epochs, 40);
+  EXPECT_EQ(s.patience, 5);
+  EXPECT_EQ(s.schedule.kind, ScheduleKind::kHalving);
+  EXPECT_EQ(schedule_rungs(s.schedule, s.max_epochs), (std::vector<int>{3, 9, 27, 40}));
+  EXPECT_EQ(cohort_of(s.schedule, s.max_epochs, s.trials, 26).number, 0);  // one cohort
+}
+
 TEST(Space, ParsesEveryKey) {
   const char* text = R"(
 trials = 42
