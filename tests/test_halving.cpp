@@ -817,6 +817,30 @@ TrialRecord ran(int index, int epochs, const std::string& stop_reason) {
   return r;
 }
 
+TEST(HalvingBudget, TheEpochBoundTrainsEveryEntrantToItsRung) {
+  // examples/cpu-halving.toml's schedule: one cohort of 27, rungs 3, 9, 27, then 40:
+  // 27 x 3 + 9 x 6 + 3 x 18 + 1 x 13 = 202.
+  SearchSpace s;
+  s.trials = 27;
+  s.max_epochs = 40;
+  s.schedule.kind = ScheduleKind::kHalving;
+  s.schedule.min_epochs = 3;
+  s.schedule.eta = 3;
+  std::vector<int> all(27);
+  for (int i = 0; i < 27; ++i) all[i] = i;
+  EXPECT_EQ(halving::epoch_bound(s, all), 202);
+  // Cohorts of 6 over 14 trials, rungs 1, 3, then 9: 6 x 1 + 2 x 2 twice (floor(2 / 3) is 0),
+  // then 2 x 1 for the short last cohort; a shard's cohorts count alone.
+  s.trials = 14;
+  s.max_epochs = 9;
+  s.schedule.min_epochs = 1;
+  s.schedule.cohort = 6;
+  all.resize(14);
+  for (int i = 0; i < 14; ++i) all[i] = i;
+  EXPECT_EQ(halving::epoch_bound(s, all), 22);
+  EXPECT_EQ(halving::epoch_bound(s, {12, 13}), 2);
+}
+
 TEST(HalvingBudget, EpochsPerRungSumToTheEpochsRun) {
   // Rungs 1, 3 and 9; cohorts of 6 from rung 0.
   const SearchSpace s = parse_space_text(

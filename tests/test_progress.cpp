@@ -96,5 +96,18 @@ TEST(Progress, TheLiveBlockShowsTheLastFourFinishedAboveTheStatusLine) {
   std::fclose(f);
 }
 
+// The ETA counts trials on the full schedule, and epochs under halving's bound: 27 trials
+// halved from 3 epochs (at most 202 epochs) after 2 minutes, all 27 at 3 epochs and one
+// halved: counting trials says 52 minutes, counting epochs (81 of 202 done) under 3.
+TEST(Progress, TheEtaCountsEpochsUnderAnEpochBoundAndTrialsWithout) {
+  EXPECT_DOUBLE_EQ(eta_seconds(120, 1, 26, 81, -1), 120.0 * 26);
+  EXPECT_DOUBLE_EQ(eta_seconds(120, 1, 26, 81, 202), 120.0 / 81 * (202 - 81));
+  EXPECT_TRUE(std::isnan(eta_seconds(5, 0, 27, 0, 202)));  // no pace yet
+  EXPECT_TRUE(std::isnan(eta_seconds(5, 0, 27, 3, -1)));
+  EXPECT_EQ(eta_seconds(300, 20, 7, 202, 202), 0.0);  // the bound spent: nothing can be left
+  EXPECT_EQ(eta_seconds(300, 20, 7, 250, 202), 0.0);  // a resume's kept epochs overcount
+  EXPECT_EQ(eta_seconds(300, 27, 0, 160, 202), 0.0);  // every trial finished
+}
+
 }  // namespace
 }  // namespace qrsweep::sweep_detail

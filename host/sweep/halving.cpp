@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace qrsweep::halving {
 
@@ -128,6 +129,26 @@ std::string budget_text(const SearchSpace& space, const std::vector<TrialRecord>
 
 std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials) {
   return "Epochs trained : " + budget_text(space, trials);
+}
+
+long long epoch_bound(const SearchSpace& space, const std::vector<int>& indices) {
+  const std::vector<int> rungs = schedule_rungs(space.schedule, space.max_epochs);
+  std::map<int, std::pair<int, int>> cohorts;  // number -> (first rung, trials)
+  for (int i : indices) {
+    const Cohort c = cohort_of(space.schedule, space.max_epochs, space.trials, i);
+    cohorts[c.number].first = c.first_rung;
+    ++cohorts[c.number].second;
+  }
+  long long bound = 0;
+  for (const auto& [number, c] : cohorts) {
+    long long entrants = c.second;
+    for (size_t k = static_cast<size_t>(c.first); k < rungs.size() && entrants > 0; ++k) {
+      const int below = static_cast<int>(k) == c.first ? 0 : rungs[k - 1];
+      bound += entrants * (rungs[k] - below);
+      entrants /= space.schedule.eta;
+    }
+  }
+  return bound;
 }
 
 std::vector<RungBudget> rung_budgets(const SearchSpace& space,

@@ -60,6 +60,12 @@ std::string budget_text(const SearchSpace& space, const std::vector<TrialRecord>
 // The summary's last line: "Epochs trained : " + budget_text.
 std::string budget_line(const SearchSpace& space, const std::vector<TrialRecord>& trials);
 
+// The most epochs `space`'s schedule lets trials `indices` (whole cohorts: the plan, or a
+// shard's rows) train: in each cohort every entrant of a rung trains to it and none stops
+// early (n entrants, then floor(n / eta) at each next rung). The progress line's ETA counts
+// down from it.
+long long epoch_bound(const SearchSpace& space, const std::vector<int>& indices);
+
 // What one rung cost: the trials that trained in it, those that went past it and those
 // halved there, and the epochs trained inside it: a trial's epochs after the rung below
 // (from 0 at its cohort's first rung) up to this rung's. Summed over the rungs, the epochs

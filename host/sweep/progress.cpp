@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -67,12 +68,26 @@ Progress::Progress(Mode mode, std::FILE* out, int total, int finished, double be
 
 Progress::~Progress() { close(); }
 
+double eta_seconds(double elapsed, int finished_here, int remaining, long long epochs_here,
+                   long long epoch_bound) {
+  if (remaining == 0) return 0;
+  if (epoch_bound >= 0) {
+    const long long left = std::max(epoch_bound - epochs_here, 0LL);
+    if (left == 0) return 0;
+    return epochs_here > 0 ? elapsed / static_cast<double>(epochs_here) * left : NAN;
+  }
+  return finished_here > 0 ? elapsed / finished_here * remaining : NAN;
+}
+
+void Progress::set_epoch_bound(long long epochs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  epoch_bound_ = std::max(epochs, 0LL);
+}
+
 std::string Progress::status_line() const {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const int remaining = total_ - finished_;
-  double eta = NAN;
-  if (finished_here_ > 0) eta = elapsed / finished_here_ * remaining;
-  if (remaining == 0) eta = 0;
+  const double eta = eta_seconds(elapsed, finished_here_, remaining, epochs_here_, epoch_bound_);
   char best[32] = "-";
   if (!std::isnan(best_)) std::snprintf(best, sizeof best, "%.5f", best_);
   char buf[256];
@@ -113,6 +128,7 @@ void Progress::trial_started(int) {
 
 void Progress::epoch_done(int, const EpochMetrics&) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++epochs_here_;
   redraw(false);
 }
 

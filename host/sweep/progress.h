@@ -29,6 +29,10 @@ class Progress {
   void epoch_done(int index, const EpochMetrics& m);
   void trial_finished(const TrialRecord& r);
   void trial_requeued(int index);
+  // Successive halving: at most `epochs` epochs are left to train (halving::epoch_bound less
+  // the epochs of trials already finished); the ETA then counts down epochs, not trials, as
+  // halving ends most trials after a few cheap epochs and the last few take the longest.
+  void set_epoch_bound(long long epochs);
   // A line of its own (the live line is cleared first and redrawn after).
   void message(const std::string& line);
   // Clears the live line; later calls print nothing live.
@@ -46,12 +50,20 @@ class Progress {
   std::FILE* out_;
   std::mutex mu_;
   int total_, finished_, finished_here_ = 0, running_ = 0;
+  long long epochs_here_ = 0, epoch_bound_ = -1;  // -1: no bound, the ETA counts trials
   double best_;
   Clock::time_point start_ = Clock::now(), last_draw_{};
   std::deque<std::string> recent_;  // the live block's finished-trial lines, oldest first
   int live_lines_ = 0;              // lines of the live block on screen (0: none)
   bool closed_ = false;
 };
+
+// The status line's ETA after `elapsed` seconds: with an epoch bound (>= 0), the pace of the
+// `epochs_here` epochs trained in this run over the `epoch_bound - epochs_here` left; else
+// the pace of the `finished_here` trials finished in this run over the `remaining` ones.
+// NaN while there is no pace yet; 0 when nothing is left.
+double eta_seconds(double elapsed, int finished_here, int remaining, long long epochs_here,
+                   long long epoch_bound);
 
 // "12s", "3m05s", "1h02m".
 std::string format_duration(double seconds);

@@ -125,6 +125,15 @@ SweepOutcome run_sweep(const SweepOptions& o) {
 
   Progress progress(Progress::mode_for(o.quiet), stderr, static_cast<int>(trials.size()),
                     out.trials_kept, best_loss(trials));
+  if (halving) {
+    std::vector<int> indices;
+    long long finished_epochs = 0;
+    for (const TrialRecord& t : trials) {
+      indices.push_back(t.config.index);
+      if (is_finished(t.status)) finished_epochs += t.epochs_run;
+    }
+    progress.set_epoch_bound(halving::epoch_bound(space, indices) - finished_epochs);
+  }
   const bool whole_plan = shard.count == 1;
   if (pending.empty() && (!whole_plan || out.test)) {
     // Nothing left to do: say so and show what was found.
