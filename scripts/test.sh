@@ -16,7 +16,7 @@ if [ "${QRSWEEP_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRSWEEP_TSAN=ON >/dev/null
   cmake --build build-tsan -j "$(nproc)" --target test_sweep test_store_queue \
     test_host_parallel test_packed_sweep test_packed_invariance test_packed_faults \
-    test_store_commits test_halving
+    test_store_commits test_halving test_halving_sweep
   (cd build-tsan && ctest --output-on-failure -j "$(nproc)" --timeout 1500 \
     -R '^(Sweep|StoreQueue|HostParallel|PackedSweep|PackedInvariance|PackedFaults|StoreCommits|HalvingSweep)\.' \
     -E 'KillNine')

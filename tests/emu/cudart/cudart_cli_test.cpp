@@ -116,7 +116,7 @@ TEST_F(EmuCli, AHalvingSweepOnTheEmulatedDeviceDecidesAsTheCpuBackend) {
 }
 
 // kill -9 while the packed scheduler holds pieces and paused trials are on disk, twice, then
-// a resume (which continues paused trials from their files: tests/test_halving.cpp checks
+// a resume (which continues paused trials from their files: tests/test_halving_sweep.cpp checks
 // where they pick up) ends with the table and epochs of an uninterrupted run.
 TEST_F(EmuCli, KillNineDuringAPackedHalvingSweepThenAResumeContinuesPausedTrials) {
   test::write_noisy_csv(dir_, 900, 200, 10, 3);
